@@ -1,0 +1,259 @@
+package dev.directupload.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Everything the application is told at start-up, validated once. A record built by
+ * {@link #load(SettingSource)} is always valid; nothing reads configuration anywhere else.
+ *
+ * @param bucket the bucket that receives the uploads
+ * @param endpoint an S3-compatible endpoint (MinIO, R2, Ceph, S3Proxy); empty means AWS itself
+ * @param region the signing region; empty means the AWS SDK's region chain, else us-east-1
+ * @param pathStyle address the bucket as {@code endpoint/bucket} instead of {@code bucket.endpoint}
+ * @param keyPrefix prepended to every object key, for example {@code uploads/}
+ * @param maxFileSize the largest file a browser may upload, in bytes
+ * @param allowedTypes lower-case media types; {@code image/*} allows a family, a lone star pair all
+ * @param urlExpiry how long a presigned URL stays valid
+ * @param publicRead sign {@code x-amz-acl: public-read} so objects are readable by URL
+ * @param maxPending how many signed-but-unfinished uploads the index holds at most
+ */
+public record Settings(
+    String bucket,
+    Optional<URI> endpoint,
+    Optional<String> region,
+    boolean pathStyle,
+    String keyPrefix,
+    long maxFileSize,
+    List<String> allowedTypes,
+    Duration urlExpiry,
+    boolean publicRead,
+    int maxPending) {
+
+  /** System properties and context parameters are named {@code direct-upload.<name>}. */
+  public static final String PROPERTY_PREFIX = "direct-upload.";
+
+  /** A single presigned PUT can carry at most 5 GiB: S3's own limit. */
+  public static final long SINGLE_PUT_LIMIT = 5L << 30;
+  public static final long DEFAULT_MAX_FILE_SIZE = SINGLE_PUT_LIMIT;
+  public static final String DEFAULT_KEY_PREFIX = "uploads/";
+  public static final Duration DEFAULT_URL_EXPIRY = Duration.ofMinutes(15);
+  /** SigV4 presigned URLs are valid for at most seven days. */
+  public static final Duration MAX_URL_EXPIRY = Duration.ofDays(7);
+  public static final int DEFAULT_MAX_PENDING = 10_000;
+
+  /**
+   * Safe by default: formats a browser will not run as a page. SVG and HTML are left out on
+   * purpose (both can carry script); {@code application/x-zip-compressed} is what Windows
+   * browsers report for .zip files.
+   */
+  public static final List<String> DEFAULT_ALLOWED_TYPES = List.of(
+      "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/heic",
+      "application/pdf", "text/plain", "text/csv", "application/json",
+      "application/zip", "application/x-zip-compressed",
+      "video/mp4", "audio/mpeg",
+      "application/msword",
+      "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+      "application/vnd.ms-excel",
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+      "application/vnd.ms-powerpoint",
+      "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+      "application/vnd.oasis.opendocument.text",
+      "application/vnd.oasis.opendocument.spreadsheet",
+      "application/vnd.oasis.opendocument.presentation");
+
+  private static final Pattern BUCKET = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]");
+  private static final Pattern REGION = Pattern.compile("[a-z0-9]+(-[a-z0-9]+)*");
+  private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,200}");
+  private static final Pattern MEDIA_TOKEN = Pattern.compile("[a-z0-9!#$&^_.+-]+");
+
+  public Settings {
+    allowedTypes = List.copyOf(allowedTypes);
+  }
+
+  /** Reads and validates every setting; the first bad one stops start-up with its name. */
+  public static Settings load(SettingSource source) {
+    Reader r = new Reader(source);
+    return new Settings(
+        r.required("bucket", Settings::bucket),
+        r.optional("endpoint", Settings::endpoint),
+        r.optional("region", Settings::region),
+        r.value("path-style", false, Settings::bool),
+        r.value("key-prefix", DEFAULT_KEY_PREFIX, Settings::keyPrefix),
+        r.value("max-file-size", DEFAULT_MAX_FILE_SIZE, Settings::maxFileSize),
+        r.value("allowed-types", DEFAULT_ALLOWED_TYPES, Settings::allowedTypes),
+        r.value("url-expiry", DEFAULT_URL_EXPIRY, Settings::urlExpiry),
+        r.value("public-read", false, Settings::bool),
+        r.value("max-pending", DEFAULT_MAX_PENDING, Settings::maxPending));
+  }
+
+  /** True when a browser may upload this lower-case media type. */
+  public boolean allowsType(String mediaType) {
+    int slash = mediaType.indexOf('/');
+    String wildcard = slash < 0 ? null : mediaType.substring(0, slash) + "/*";
+    for (String allowed : allowedTypes) {
+      if (allowed.equals("*/*") || allowed.equals(mediaType) || allowed.equals(wildcard)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One line for the start-up log. There are no secrets in here: credentials never pass through. */
+  public String describe() {
+    return "bucket=" + bucket
+        + ", endpoint=" + endpoint.map(URI::toString).orElse("AWS")
+        + ", region=" + region.orElse("(SDK region chain)")
+        + ", path-style=" + pathStyle
+        + ", key-prefix=" + keyPrefix
+        + ", max-file-size=" + ByteSize.format(maxFileSize)
+        + ", allowed-types=" + String.join(",", allowedTypes)
+        + ", url-expiry=" + urlExpiry
+        + ", public-read=" + publicRead
+        + ", max-pending=" + maxPending;
+  }
+
+  // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
+
+  private static String bucket(String v) {
+    if (!BUCKET.matcher(v).matches()) {
+      throw new IllegalArgumentException(
+          "expected 3 to 63 letters, digits, dots or hyphens but was '" + v + "'");
+    }
+    return v;
+  }
+
+  private static Optional<URI> endpoint(String v) {
+    try {
+      URI uri = new URI(v);
+      if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          || uri.getHost() == null) {
+        throw new IllegalArgumentException(
+            "expected an http or https URL such as https://s3.example.com but was '" + v + "'");
+      }
+      return Optional.of(uri);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("expected a URL but was '" + v + "'", e);
+    }
+  }
+
+  private static Optional<String> region(String v) {
+    if (!REGION.matcher(v).matches()) {
+      throw new IllegalArgumentException("expected a region such as eu-west-1 but was '" + v + "'");
+    }
+    return Optional.of(v);
+  }
+
+  private static boolean bool(String v) {
+    return switch (v.trim().toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("expected true or false but was '" + v + "'");
+    };
+  }
+
+  private static String keyPrefix(String v) {
+    if (!KEY_PREFIX.matcher(v).matches() || v.startsWith("/") || v.contains("//")
+        || Arrays.asList(v.split("/")).contains("..")) {
+      throw new IllegalArgumentException("expected up to 200 characters of A-Z a-z 0-9 ! _ . * ' ( )"
+          + " - and /, not starting with /, no empty or '..' segment, but was '" + v + "'");
+    }
+    return v;
+  }
+
+  private static long maxFileSize(String v) {
+    long size = ByteSize.parse(v);
+    if (size < 1 || size > SINGLE_PUT_LIMIT) {
+      throw new IllegalArgumentException("expected 1.." + SINGLE_PUT_LIMIT
+          + " bytes (a single presigned PUT carries at most 5 GiB) but was " + size);
+    }
+    return size;
+  }
+
+  private static List<String> allowedTypes(String v) {
+    List<String> types = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String type = part.trim().toLowerCase(Locale.ROOT);
+      if (type.isEmpty()) {
+        continue;
+      }
+      String[] halves = type.split("/", -1);
+      boolean valid = halves.length == 2
+          && (MEDIA_TOKEN.matcher(halves[0]).matches() || type.equals("*/*"))
+          && (MEDIA_TOKEN.matcher(halves[1]).matches() || halves[1].equals("*"));
+      if (!valid) {
+        throw new IllegalArgumentException("expected a comma-separated list of media types such"
+            + " as image/png, image/* or */* but found '" + part.trim() + "'");
+      }
+      types.add(type);
+    }
+    if (types.isEmpty()) {
+      throw new IllegalArgumentException("expected at least one media type but the list was empty");
+    }
+    return types;
+  }
+
+  private static Duration urlExpiry(String v) {
+    Duration d;
+    try {
+      d = Duration.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "expected an ISO-8601 duration such as PT15M or PT1H but was '" + v + "'", e);
+    }
+    if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_URL_EXPIRY) > 0) {
+      throw new IllegalArgumentException(
+          "expected PT1S..P7D (SigV4 URLs live at most 7 days) but was " + d);
+    }
+    return d;
+  }
+
+  private static int maxPending(String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a whole number but was '" + v + "'", e);
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException("expected at least 1 but was " + n);
+    }
+    return n;
+  }
+
+  /** Looks a name up and turns a parser's complaint into an error that names the setting. */
+  private record Reader(SettingSource source) {
+    <T> T value(String name, T defaultValue, Function<String, T> parser) {
+      String raw = source.get(name);
+      if (raw == null || raw.isBlank()) {
+        return defaultValue;
+      }
+      try {
+        return parser.apply(raw.trim());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSettingException(name, e.getMessage());
+      }
+    }
+
+    <T> Optional<T> optional(String name, Function<String, Optional<T>> parser) {
+      return value(name, Optional.empty(), parser);
+    }
+
+    String required(String name, Function<String, String> parser) {
+      String value = value(name, null, parser);
+      if (value == null) {
+        throw new InvalidSettingException(name, "required but not set");
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** Immutable start-up configuration: where each setting comes from, its default, and its validation. */
+package dev.directupload.config;

@@ -1,0 +1,34 @@
+package dev.directupload.storage;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * What the application needs from a bucket. Presigning is local computation; everything else is
+ * a call to the store and throws {@link StorageException} when the store cannot answer.
+ */
+public interface ObjectStore {
+
+  /** Signs a PUT that the store accepts only with exactly the size, type and headers of the spec. */
+  PresignedPut presignPut(PutSpec spec);
+
+  /** Signs a GET that makes the browser save the object under {@code contentDisposition}. */
+  URI presignGet(String key, String contentDisposition, String contentType, Duration expiry);
+
+  /** The object's permanent URL, meaningful only for publicly readable objects. */
+  URI publicUrl(String key);
+
+  /** The object's size, type and metadata, or empty when there is no object at that key. */
+  Optional<StoredObject> head(String key);
+
+  /** Deletes the object; deleting a missing key is not an error. */
+  void delete(String key);
+
+  /** Calls {@code sink} with every object under {@code prefix}, metadata included. */
+  void forEachObject(String prefix, Consumer<StoredObject> sink);
+
+  /** Returns normally when the bucket exists and is reachable with our credentials. */
+  void checkBucket();
+}

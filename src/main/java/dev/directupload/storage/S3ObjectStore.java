@@ -1,0 +1,250 @@
+package dev.directupload.storage;
+
+import dev.directupload.config.Settings;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+import software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest;
+
+/**
+ * The bucket through AWS SDK v2. One {@link S3Client} and one {@link S3Presigner}, created once
+ * and closed with the application: both hold connection pools and credential caches.
+ */
+public final class S3ObjectStore implements ObjectStore, AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(S3ObjectStore.class.getName());
+  /** Signed headers every HTTP client derives by itself; asking a browser to set them fails. */
+  private static final Set<String> IMPLIED_HEADERS = Set.of("host", "content-length");
+  /** HeadObject calls in flight while rebuilding the index: enough to hide latency, polite to S3. */
+  private static final int LISTING_PARALLELISM = 8;
+
+  private final S3Client s3;
+  private final S3Presigner presigner;
+  private final String bucket;
+
+  S3ObjectStore(S3Client s3, S3Presigner presigner, String bucket) {
+    this.s3 = s3;
+    this.presigner = presigner;
+    this.bucket = bucket;
+  }
+
+  /** Builds the client and presigner the settings describe, with these credentials. */
+  public static S3ObjectStore create(Settings settings, AwsCredentialsProvider credentials) {
+    Region region = settings.region().map(Region::of).orElseGet(S3ObjectStore::regionFromChain);
+    S3Configuration s3Config = S3Configuration.builder()
+        .pathStyleAccessEnabled(settings.pathStyle())
+        .build();
+    var clientBuilder = S3Client.builder()
+        .region(region)
+        .credentialsProvider(credentials)
+        .serviceConfiguration(s3Config)
+        // Checksums only where S3 requires them: S3-compatible stores (R2, older MinIO, Ceph)
+        // reject the SDK's newer default trailing checksums.
+        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+        .httpClient(Apache5HttpClient.builder()
+            .connectionTimeout(Duration.ofSeconds(5))
+            .socketTimeout(Duration.ofSeconds(30))
+            .maxConnections(64)
+            .build())
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .apiCallAttemptTimeout(Duration.ofSeconds(10))
+            .apiCallTimeout(Duration.ofSeconds(30))
+            .build());
+    var presignerBuilder = S3Presigner.builder()
+        .region(region)
+        .credentialsProvider(credentials)
+        .serviceConfiguration(s3Config);
+    settings.endpoint().ifPresent(endpoint -> {
+      clientBuilder.endpointOverride(endpoint);
+      presignerBuilder.endpointOverride(endpoint);
+    });
+    return new S3ObjectStore(clientBuilder.build(), presignerBuilder.build(), settings.bucket());
+  }
+
+  /** The SDK's chain (system property, environment, profile, instance metadata), else us-east-1. */
+  private static Region regionFromChain() {
+    try {
+      return DefaultAwsRegionProviderChain.builder().build().getRegion();
+    } catch (SdkException e) {
+      LOG.log(System.Logger.Level.INFO, "No region configured; using us-east-1");
+      return Region.US_EAST_1;
+    }
+  }
+
+  @Override
+  public PresignedPut presignPut(PutSpec spec) {
+    PutObjectRequest.Builder put = PutObjectRequest.builder()
+        .bucket(bucket)
+        .key(spec.key())
+        .contentType(spec.contentType())
+        .contentLength(spec.size())
+        .metadata(spec.metadata());
+    spec.checksumSha256().ifPresent(put::checksumSHA256);
+    if (spec.publicRead()) {
+      put.acl(ObjectCannedACL.PUBLIC_READ);
+    }
+    PresignedPutObjectRequest signed;
+    try {
+      signed = presigner.presignPutObject(
+          r -> r.signatureDuration(spec.expiry()).putObjectRequest(put.build()));
+    } catch (SdkException e) {
+      throw failure("signing an upload", e);
+    }
+    Map<String, String> headers = new LinkedHashMap<>();
+    signed.signedHeaders().forEach((name, values) -> {
+      if (!IMPLIED_HEADERS.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+        headers.put(name, String.join(",", values));
+      }
+    });
+    // X-Amz-Date has whole seconds, so the URL dies on a whole second: say exactly when.
+    return new PresignedPut(toUri(signed.url()), headers,
+        signed.expiration().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  @Override
+  public URI presignGet(String key, String contentDisposition, String contentType, Duration expiry) {
+    GetObjectRequest get = GetObjectRequest.builder()
+        .bucket(bucket)
+        .key(key)
+        .responseContentDisposition(contentDisposition)
+        .responseContentType(contentType)
+        .build();
+    try {
+      return toUri(presigner.presignGetObject(
+          r -> r.signatureDuration(expiry).getObjectRequest(get)).url());
+    } catch (SdkException e) {
+      throw failure("signing a download", e);
+    }
+  }
+
+  @Override
+  public URI publicUrl(String key) {
+    return toUri(s3.utilities().getUrl(r -> r.bucket(bucket).key(key)));
+  }
+
+  @Override
+  public Optional<StoredObject> head(String key) {
+    try {
+      HeadObjectResponse head = s3.headObject(
+          r -> r.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED));
+      return Optional.of(new StoredObject(key, head.contentLength(), head.contentType(),
+          head.lastModified(), head.metadata(), Optional.ofNullable(head.checksumSHA256())));
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw failure("reading object metadata", e);
+    } catch (SdkException e) {
+      throw failure("reading object metadata", e);
+    }
+  }
+
+  @Override
+  public void delete(String key) {
+    try {
+      s3.deleteObject(r -> r.bucket(bucket).key(key));
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw failure("deleting an object", e);
+      }
+    } catch (SdkException e) {
+      throw failure("deleting an object", e);
+    }
+  }
+
+  @Override
+  public void forEachObject(String prefix, Consumer<StoredObject> sink) {
+    ExecutorService pool = Executors.newFixedThreadPool(LISTING_PARALLELISM, r -> {
+      Thread t = new Thread(r, "direct-upload-listing");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      for (var page : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix))) {
+        List<CompletableFuture<Optional<StoredObject>>> heads = new ArrayList<>();
+        for (S3Object object : page.contents()) {
+          heads.add(CompletableFuture.supplyAsync(() -> head(object.key()), pool));
+        }
+        for (var head : heads) {
+          // An object deleted between the listing and its HeadObject is simply skipped.
+          head.join().ifPresent(sink);
+        }
+      }
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof StorageException s ? s : e;
+    } catch (SdkException e) {
+      throw failure("listing the bucket", e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Override
+  public void checkBucket() {
+    try {
+      s3.headBucket(r -> r.bucket(bucket));
+    } catch (SdkException e) {
+      throw failure("checking the bucket", e);
+    }
+  }
+
+  /** Our own words for the caller, the SDK's in the cause for the log. */
+  private StorageException failure(String action, SdkException e) {
+    String what;
+    if (e instanceof S3Exception s3e) {
+      what = switch (s3e.statusCode()) {
+        case 403 -> "access denied to bucket '" + bucket + "'";
+        case 404 -> "bucket '" + bucket + "' does not exist";
+        default -> "the store answered HTTP " + s3e.statusCode();
+      };
+    } else if (e.getMessage() != null && e.getMessage().contains("credentials")) {
+      what = "no AWS credentials could be loaded";
+    } else {
+      what = "the store did not answer";
+    }
+    return new StorageException(what + " while " + action, e);
+  }
+
+  private static URI toUri(java.net.URL url) {
+    try {
+      return url.toURI();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("The SDK produced an invalid URL", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    presigner.close();
+    s3.close();
+  }
+}

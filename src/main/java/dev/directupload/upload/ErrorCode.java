@@ -1,0 +1,45 @@
+package dev.directupload.upload;
+
+/**
+ * Every error the API can answer, with its HTTP status. One list, so the page, the tests and the
+ * README agree on what {@code code} can be.
+ */
+public enum ErrorCode {
+  INVALID_REQUEST(400, "The request is not valid."),
+  MALFORMED_JSON(400, "The request body is not valid JSON."),
+  INVALID_FILENAME(400, "The file name is not acceptable."),
+  INVALID_SIZE(400, "The file size is not acceptable."),
+  FILE_TOO_LARGE(400, "The file is larger than allowed."),
+  TYPE_NOT_ALLOWED(400, "This type of file is not allowed."),
+  INVALID_CHECKSUM(400, "The checksum is not a base64 SHA-256 digest."),
+  NOT_FOUND(404, "Not found."),
+  METHOD_NOT_ALLOWED(405, "This method is not allowed here."),
+  NOT_UPLOADED(409, "The file is not in storage yet."),
+  BODY_TOO_LARGE(413, "The request body is too large."),
+  UNSUPPORTED_MEDIA_TYPE(415, "The request body must be application/json."),
+  OBJECT_MISMATCH(422, "The stored object differs from what was signed; it was removed."),
+  TOO_MANY_PENDING(503, "Too many uploads are in progress; try again shortly."),
+  STORAGE_UNAVAILABLE(503, "The storage is not available right now; try again shortly."),
+  INTERNAL_ERROR(500, "Something went wrong on our side.");
+
+  private final int httpStatus;
+  private final String defaultMessage;
+
+  ErrorCode(int httpStatus, String defaultMessage) {
+    this.httpStatus = httpStatus;
+    this.defaultMessage = defaultMessage;
+  }
+
+  public int httpStatus() {
+    return httpStatus;
+  }
+
+  public String defaultMessage() {
+    return defaultMessage;
+  }
+
+  /** Seconds a client should wait before trying again, for the errors that pass with time. */
+  public int retryAfterSeconds() {
+    return httpStatus == 503 ? 5 : 0;
+  }
+}

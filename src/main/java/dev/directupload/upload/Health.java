@@ -1,0 +1,10 @@
+package dev.directupload.upload;
+
+import java.util.Optional;
+
+/**
+ * Whether the bucket answers, and how full the index is.
+ *
+ * @param problem what is wrong, in words safe to show anyone; empty when up
+ */
+public record Health(boolean up, Optional<String> problem, int completed, int pending) {}

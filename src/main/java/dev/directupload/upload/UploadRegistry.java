@@ -1,0 +1,227 @@
+package dev.directupload.upload;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * The in-memory index of uploads: pending ones (signed, not yet verified) and completed ones
+ * (verified in the store, listed). The bucket is the truth; this index is rebuilt from it at
+ * start-up. Thread-safe: every change of one upload happens inside one atomic map operation, so
+ * concurrent completes of the same id make exactly one transition.
+ */
+public final class UploadRegistry {
+  private final int maxPending;
+  private final Map<String, Upload> byId = new ConcurrentHashMap<>();
+  /** Completed uploads, newest first: a page is a walk from a cursor, never a sort. */
+  private final ConcurrentNavigableMap<ListingKey, Upload> newestFirst = new ConcurrentSkipListMap<>();
+  private final AtomicInteger pending = new AtomicInteger();
+  /** Ids removed while a rebuild runs, so the rebuild cannot bring back what was just deleted. */
+  private volatile Set<String> removedDuringRebuild;
+
+  public UploadRegistry(int maxPending) {
+    this.maxPending = maxPending;
+  }
+
+  public Optional<Upload> find(String id) {
+    return Optional.ofNullable(byId.get(id));
+  }
+
+  /**
+   * Adds a freshly signed upload. When the pending bound is reached, expired entries make room;
+   * a live entry is never evicted: the caller gets {@link ErrorCode#TOO_MANY_PENDING} instead.
+   */
+  public void addPending(Upload upload, Instant now) {
+    if (pending.incrementAndGet() > maxPending) {
+      pending.decrementAndGet();
+      expiredPending(now).forEach(u -> removeIfPending(u.id()));
+      if (pending.incrementAndGet() > maxPending) {
+        pending.decrementAndGet();
+        throw new ApiException(ErrorCode.TOO_MANY_PENDING, "Too many uploads are in progress ("
+            + maxPending + "); try again shortly.");
+      }
+    }
+    if (byId.putIfAbsent(upload.id(), upload) != null) {
+      pending.decrementAndGet();
+      throw new IllegalStateException("Duplicate upload id " + upload.id());
+    }
+  }
+
+  /**
+   * Marks a pending upload completed at {@code at}; a completed one is returned unchanged. Empty
+   * when the id is gone (deleted or expired meanwhile).
+   */
+  public Optional<Upload> markCompleted(String id, Instant at) {
+    return Optional.ofNullable(byId.computeIfPresent(id, (key, current) -> {
+      if (current.isCompleted()) {
+        return current;
+      }
+      Upload done = current.completed(at);
+      pending.decrementAndGet();
+      newestFirst.put(ListingKey.of(done), done);
+      return done;
+    }));
+  }
+
+  /** Adds an upload found completed in the store (rebuild); false when the id is already known. */
+  public boolean addCompleted(Upload upload) {
+    if (!upload.isCompleted()) {
+      throw new IllegalArgumentException("Not completed: " + upload.id());
+    }
+    Set<String> removed = removedDuringRebuild;
+    if (removed != null && removed.contains(upload.id())) {
+      return false;
+    }
+    boolean[] added = {false};
+    byId.computeIfAbsent(upload.id(), id -> {
+      newestFirst.put(ListingKey.of(upload), upload);
+      added[0] = true;
+      return upload;
+    });
+    return added[0];
+  }
+
+  /** Removes the upload, pending or completed; empty when it was not there. */
+  public Optional<Upload> remove(String id) {
+    return removeMatching(id, u -> true);
+  }
+
+  /** Removes the upload only while it is still pending (expiry must not remove a completion). */
+  public Optional<Upload> removeIfPending(String id) {
+    return removeMatching(id, u -> !u.isCompleted());
+  }
+
+  private Optional<Upload> removeMatching(String id, Predicate<Upload> condition) {
+    Upload[] removed = {null};
+    byId.computeIfPresent(id, (key, current) -> {
+      if (!condition.test(current)) {
+        return current;
+      }
+      removed[0] = current;
+      if (current.isCompleted()) {
+        newestFirst.remove(ListingKey.of(current));
+      } else {
+        pending.decrementAndGet();
+      }
+      return null;
+    });
+    Set<String> tombstones = removedDuringRebuild;
+    if (removed[0] != null && tombstones != null) {
+      tombstones.add(id);
+    }
+    return Optional.ofNullable(removed[0]);
+  }
+
+  /** Pending uploads whose time ran out before {@code now}. */
+  public List<Upload> expiredPending(Instant now) {
+    List<Upload> expired = new ArrayList<>();
+    for (Upload u : byId.values()) {
+      if (!u.isCompleted() && u.expiresAt().isBefore(now)) {
+        expired.add(u);
+      }
+    }
+    return expired;
+  }
+
+  /** Pending uploads matching {@code filter}, oldest first. */
+  public List<Upload> pending(Predicate<Upload> filter) {
+    List<Upload> list = new ArrayList<>();
+    for (Upload u : byId.values()) {
+      if (!u.isCompleted() && filter.test(u)) {
+        list.add(u);
+      }
+    }
+    list.sort((a, b) -> a.createdAt().compareTo(b.createdAt()));
+    return list;
+  }
+
+  /**
+   * Up to {@code limit} completed uploads visible to the caller, newest first, starting after the
+   * cursor (empty: from the newest).
+   */
+  public FilePage page(Predicate<Upload> visible, int limit, Optional<String> cursor) {
+    ConcurrentNavigableMap<ListingKey, Upload> from = cursor
+        .map(c -> newestFirst.tailMap(ListingKey.fromCursor(c), false))
+        .orElse(newestFirst);
+    List<Upload> files = new ArrayList<>(Math.min(limit, 64));
+    ListingKey last = null;
+    boolean more = false;
+    for (var entry : from.entrySet()) {
+      if (!visible.test(entry.getValue())) {
+        continue;
+      }
+      if (files.size() == limit) {
+        more = true;
+        break;
+      }
+      files.add(entry.getValue());
+      last = entry.getKey();
+    }
+    return new FilePage(files, more ? Optional.of(last.toCursor()) : Optional.empty());
+  }
+
+  public int pendingCount() {
+    return pending.get();
+  }
+
+  public int completedCount() {
+    return newestFirst.size();
+  }
+
+  /** From now on, remember removed ids so a rebuild does not resurrect them. */
+  void beginRebuild() {
+    removedDuringRebuild = ConcurrentHashMap.newKeySet();
+  }
+
+  void endRebuild() {
+    removedDuringRebuild = null;
+  }
+
+  /** Position in the listing: newest completion first, ties broken by id. */
+  record ListingKey(Instant completedAt, String id) implements Comparable<ListingKey> {
+    static ListingKey of(Upload u) {
+      return new ListingKey(u.completedAt().orElseThrow(), u.id());
+    }
+
+    @Override
+    public int compareTo(ListingKey other) {
+      int byTime = other.completedAt.compareTo(completedAt);
+      return byTime != 0 ? byTime : id.compareTo(other.id);
+    }
+
+    /** Opaque to clients; base64url of "seconds.nanos:id". */
+    String toCursor() {
+      String raw = completedAt.getEpochSecond() + "." + completedAt.getNano() + ":" + id;
+      return Base64.getUrlEncoder().withoutPadding()
+          .encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static ListingKey fromCursor(String cursor) {
+      try {
+        String raw = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
+        int colon = raw.indexOf(':');
+        int dot = raw.indexOf('.');
+        String id = raw.substring(colon + 1);
+        if (dot < 0 || colon < dot || !UploadIds.isWellFormed(id)) {
+          throw new IllegalArgumentException(raw);
+        }
+        Instant at = Instant.ofEpochSecond(Long.parseLong(raw.substring(0, dot)),
+            Long.parseLong(raw.substring(dot + 1, colon)));
+        return new ListingKey(at, id);
+      } catch (RuntimeException e) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST,
+            "cursor is not one this server issued; use nextCursor from a previous page");
+      }
+    }
+  }
+}

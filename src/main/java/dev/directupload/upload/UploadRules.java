@@ -1,0 +1,159 @@
+package dev.directupload.upload;
+
+import dev.directupload.config.ByteSize;
+import dev.directupload.config.Settings;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Every rule about what a browser may ask to upload, in one place. Each check either returns the
+ * normalised value or throws an {@link ApiException} whose message says what was expected and
+ * what was found.
+ */
+public final class UploadRules {
+  /** Most file systems stop at 255 bytes per name; S3 keys at 1024 bytes in all. */
+  static final int MAX_FILENAME_BYTES = 255;
+  /** The sanitised copy of the name inside the key: long enough to recognise, short enough for any key prefix. */
+  static final int MAX_KEY_NAME_LENGTH = 100;
+  private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
+      + "/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}");
+
+  private final Settings settings;
+
+  public UploadRules(Settings settings) {
+    this.settings = settings;
+  }
+
+  /** A usable file name, NFC-normalised so the same name typed on macOS and Windows compares equal. */
+  public String filename(String raw) {
+    if (raw == null) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "filename is required");
+    }
+    String name = Normalizer.normalize(raw, Normalizer.Form.NFC);
+    if (name.isBlank()) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "filename must not be empty or blank");
+    }
+    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_FILENAME_BYTES) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "expected a filename of at most "
+          + MAX_FILENAME_BYTES + " UTF-8 bytes but it has " + bytes);
+    }
+    if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME,
+          "filename must be a plain name, without / or \\ path separators");
+    }
+    if (name.equals(".") || name.equals("..")) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "filename must not be . or ..");
+    }
+    int bad = name.codePoints().filter(UploadRules::isInvisibleOrControl).findFirst().orElse(-1);
+    if (bad >= 0) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, String.format(Locale.ROOT,
+          "filename must not contain control or bidirectional-override characters (found U+%04X)",
+          bad));
+    }
+    return name;
+  }
+
+  /** A lower-case {@code type/subtype} that the settings allow; parameters are not accepted. */
+  public String contentType(String raw) {
+    if (raw == null || raw.isBlank()) {
+      throw new ApiException(ErrorCode.TYPE_NOT_ALLOWED, "contentType is required");
+    }
+    String type = raw.trim().toLowerCase(Locale.ROOT);
+    if (!MEDIA_TYPE.matcher(type).matches()) {
+      throw new ApiException(ErrorCode.TYPE_NOT_ALLOWED,
+          "expected a media type such as image/png but was '" + printable(raw) + "'");
+    }
+    if (!settings.allowsType(type)) {
+      throw new ApiException(ErrorCode.TYPE_NOT_ALLOWED, "files of type " + type
+          + " are not allowed; allowed: " + String.join(", ", settings.allowedTypes()));
+    }
+    return type;
+  }
+
+  /** A size in bytes between 1 and the configured maximum. */
+  public long size(Long raw) {
+    if (raw == null) {
+      throw new ApiException(ErrorCode.INVALID_SIZE, "size is required");
+    }
+    long max = settings.maxFileSize();
+    if (raw < 1) {
+      throw new ApiException(ErrorCode.INVALID_SIZE,
+          "expected size 1.." + max + " but was " + raw);
+    }
+    if (raw > max) {
+      throw new ApiException(ErrorCode.FILE_TOO_LARGE, "the file has " + ByteSize.format(raw)
+          + " but at most " + ByteSize.format(max) + " (" + max + " bytes) is allowed");
+    }
+    return raw;
+  }
+
+  /** The base64 SHA-256 digest, if the client sent one: 32 bytes, canonical encoding. */
+  public Optional<String> checksumSha256(String raw) {
+    if (raw == null) {
+      return Optional.empty();
+    }
+    byte[] digest;
+    try {
+      digest = Base64.getDecoder().decode(raw);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(ErrorCode.INVALID_CHECKSUM,
+          "checksumSha256 must be base64 but was '" + printable(raw) + "'");
+    }
+    if (digest.length != 32 || !Base64.getEncoder().encodeToString(digest).equals(raw)) {
+      throw new ApiException(ErrorCode.INVALID_CHECKSUM, "checksumSha256 must be the base64 of"
+          + " a 32-byte SHA-256 digest (44 characters) but was " + raw.length() + " characters");
+    }
+    return Optional.of(raw);
+  }
+
+  /**
+   * The name as it appears in the object key: ASCII letters, digits, dot, hyphen and underscore,
+   * everything else folded to underscores. The key only has to be recognisable; the real name
+   * travels in the object's metadata.
+   */
+  public static String keySafeName(String filename) {
+    StringBuilder out = new StringBuilder();
+    Normalizer.normalize(filename, Normalizer.Form.NFKD).codePoints().forEach(c -> {
+      if (Character.getType(c) == Character.NON_SPACING_MARK) {
+        return; // é → e: drop the accent that NFKD split off
+      }
+      boolean safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+          || c == '.' || c == '-' || c == '_';
+      char next = safe ? (char) c : '_';
+      if (next != '_' || out.length() == 0 || out.charAt(out.length() - 1) != '_') {
+        out.append(next);
+      }
+    });
+    String name = out.toString().replaceAll("^[._]+", "");
+    if (name.length() > MAX_KEY_NAME_LENGTH) {
+      int dot = name.lastIndexOf('.');
+      String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";
+      name = name.substring(0, MAX_KEY_NAME_LENGTH - extension.length()) + extension;
+    }
+    return name.isEmpty() || name.equals("_") ? "file" : name;
+  }
+
+  private static boolean isInvisibleOrControl(int c) {
+    int type = Character.getType(c);
+    return type == Character.CONTROL
+        || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR
+        || (c >= 0x202A && c <= 0x202E) // embeddings and overrides: "gpj.exe" shown as "exe.jpg"
+        || (c >= 0x2066 && c <= 0x2069) // isolates
+        || c == 0x200E || c == 0x200F || c == 0x061C; // direction marks
+  }
+
+  /** Echo a client's value in a message without letting it break the message. */
+  private static String printable(String raw) {
+    String cut = raw.length() > 80 ? raw.substring(0, 80) + "…" : raw;
+    return cut.codePoints()
+        .map(c -> Character.isISOControl(c) ? '?' : c)
+        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+        .toString();
+  }
+}

@@ -1,0 +1,283 @@
+package dev.directupload.upload;
+
+import dev.directupload.config.Settings;
+import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.PresignedPut;
+import dev.directupload.storage.PutSpec;
+import dev.directupload.storage.StorageException;
+import dev.directupload.storage.StoredObject;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The use cases behind the API. The server never sees file bytes: it signs what the browser may
+ * send, then checks what the store received before listing it.
+ */
+public final class UploadService {
+  private static final System.Logger LOG = System.getLogger(UploadService.class.getName());
+
+  /** Owner of every upload when the container authenticates nobody. */
+  public static final String ANONYMOUS = "anonymous";
+  /**
+   * How long a pending upload outlives its URL: S3 checks the signature when a PUT starts, so a
+   * slow transfer begun just before expiry may still land well after it.
+   */
+  static final Duration PENDING_GRACE = Duration.ofHours(1);
+  public static final int MAX_PAGE_SIZE = 1000;
+  public static final int DEFAULT_PAGE_SIZE = 50;
+
+  /** Object metadata names (S3 stores them as x-amz-meta-*). */
+  static final String META_ID = "upload-id";
+  static final String META_FILENAME = "filename";
+  static final String META_OWNER = "owner";
+
+  private static final DateTimeFormatter KEY_DATE =
+      DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  private final Settings settings;
+  private final ObjectStore store;
+  private final UploadRegistry registry;
+  private final UploadRules rules;
+  private final Clock clock;
+
+  public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
+    this.settings = settings;
+    this.store = store;
+    this.registry = registry;
+    this.rules = new UploadRules(settings);
+    this.clock = clock;
+  }
+
+  /** Validates the request, chooses the key and signs a PUT bound to size, type and checksum. */
+  public PresignedUpload presign(String owner, UploadRequest request) {
+    String filename = rules.filename(request.filename());
+    String contentType = rules.contentType(request.contentType());
+    long size = rules.size(request.size());
+    Optional<String> checksum = rules.checksumSha256(request.checksumSha256());
+
+    Instant now = clock.instant();
+    String id = UploadIds.next();
+    String key = settings.keyPrefix() + KEY_DATE.format(now) + "/" + id + "/"
+        + UploadRules.keySafeName(filename);
+    Map<String, String> metadata = Map.of(
+        META_ID, id,
+        META_FILENAME, PercentEncoding.encode(filename),
+        META_OWNER, PercentEncoding.encode(owner));
+    PresignedPut put = guard(() -> store.presignPut(new PutSpec(key, contentType, size, checksum,
+        metadata, settings.publicRead(), settings.urlExpiry())));
+    Upload upload = new Upload(id, owner, key, filename, contentType, size, checksum, now,
+        put.expiresAt().plus(PENDING_GRACE), Optional.empty());
+    registry.addPending(upload, now);
+    return new PresignedUpload(upload, put);
+  }
+
+  /**
+   * Verifies the object and lists the upload. Idempotent: a completed upload is answered as it is.
+   * An object that differs from what was signed is deleted, so nothing unverified stays around.
+   */
+  public Upload complete(String owner, String id) {
+    Upload upload = find(owner, id);
+    if (upload.isCompleted()) {
+      return upload;
+    }
+    StoredObject object = guard(() -> store.head(upload.key())).orElseThrow(() ->
+        new ApiException(ErrorCode.NOT_UPLOADED, "No object has been uploaded for " + id
+            + " yet; PUT the file to the signed URL first."));
+    Optional<String> difference = difference(upload, object);
+    if (difference.isPresent()) {
+      guard(() -> {
+        store.delete(upload.key());
+        return null;
+      });
+      registry.remove(id);
+      throw new ApiException(ErrorCode.OBJECT_MISMATCH,
+          difference.get() + "; the object was deleted. Start the upload again.");
+    }
+    return registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
+  }
+
+  /** Cancels a pending upload or deletes a completed file, object included. */
+  public void delete(String owner, String id) {
+    Upload upload = find(owner, id);
+    // Object first, index entry second: a failure leaves both in place, never a listed ghost.
+    guard(() -> {
+      store.delete(upload.key());
+      return null;
+    });
+    registry.remove(id);
+  }
+
+  /** A page of the owner's completed files, newest first. */
+  public FilePage files(String owner, Integer limit, Optional<String> cursor) {
+    int size = limit == null ? DEFAULT_PAGE_SIZE : limit;
+    if (size < 1 || size > MAX_PAGE_SIZE) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST,
+          "expected limit 1.." + MAX_PAGE_SIZE + " but was " + size);
+    }
+    return registry.page(u -> u.owner().equals(owner), size, cursor);
+  }
+
+  /** The owner's pending uploads, oldest first. */
+  public List<Upload> pendingUploads(String owner) {
+    return registry.pending(u -> u.owner().equals(owner));
+  }
+
+  /** A short-lived URL that downloads the file as an attachment under its original name. */
+  public URI downloadUrl(String owner, String id) {
+    Upload upload = find(owner, id);
+    if (!upload.isCompleted()) {
+      throw notFound(id);
+    }
+    return guard(() -> store.presignGet(upload.key(), ContentDisposition.attachment(
+        upload.filename()), upload.contentType(), settings.urlExpiry()));
+  }
+
+  /** The object's permanent URL when objects are public, else empty. */
+  public Optional<URI> publicUrl(Upload upload) {
+    return settings.publicRead() ? Optional.of(store.publicUrl(upload.key())) : Optional.empty();
+  }
+
+  public Health health() {
+    try {
+      store.checkBucket();
+      return new Health(true, Optional.empty(), registry.completedCount(),
+          registry.pendingCount());
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Health check failed: " + e.getMessage(), e.getCause());
+      return new Health(false, Optional.of(e.getMessage()), registry.completedCount(),
+          registry.pendingCount());
+    }
+  }
+
+  /**
+   * Lists every object under the key prefix and indexes those written through this application,
+   * so a restart loses no completed file. Returns how many were added.
+   */
+  public int rebuildIndex() {
+    int[] added = {0};
+    registry.beginRebuild();
+    try {
+      store.forEachObject(settings.keyPrefix(), object -> fromStore(object)
+          .filter(registry::addCompleted)
+          .ifPresent(u -> added[0]++));
+    } finally {
+      registry.endRebuild();
+    }
+    return added[0];
+  }
+
+  /**
+   * Settles pending uploads whose time ran out: one whose object arrived and checks out is
+   * completed (the browser may have closed before calling complete), one whose object is wrong is
+   * deleted, one with no object is dropped. The same rule the rebuild applies, so a restart and an
+   * expiry agree.
+   */
+  public void expirePending() {
+    for (Upload upload : registry.expiredPending(clock.instant())) {
+      try {
+        Optional<StoredObject> object = store.head(upload.key());
+        if (object.isPresent() && difference(upload, object.get()).isEmpty()) {
+          registry.markCompleted(upload.id(), object.get().lastModified());
+        } else {
+          if (object.isPresent()) {
+            store.delete(upload.key());
+          }
+          registry.removeIfPending(upload.id());
+        }
+      } catch (StorageException e) {
+        LOG.log(System.Logger.Level.WARNING, "Could not settle expired upload " + upload.id()
+            + " (" + e.getMessage() + "); will try again", e.getCause());
+      }
+    }
+  }
+
+  private Upload find(String owner, String id) {
+    if (!UploadIds.isWellFormed(id)) {
+      throw notFound(id);
+    }
+    // Someone else's upload answers exactly like a missing one: ids are not to be probed.
+    return registry.find(id).filter(u -> u.owner().equals(owner)).orElseThrow(() -> notFound(id));
+  }
+
+  private static ApiException notFound(String id) {
+    String shown = id.length() > 40 ? id.substring(0, 40) + "…" : id;
+    return new ApiException(ErrorCode.NOT_FOUND, "No upload with id '" + shown + "'");
+  }
+
+  /** How the stored object differs from what was signed, in words; empty when it matches. */
+  private static Optional<String> difference(Upload upload, StoredObject object) {
+    if (object.size() != upload.size()) {
+      return Optional.of("expected " + upload.size() + " bytes but the store holds "
+          + object.size());
+    }
+    String storedType = mediaType(object.contentType());
+    if (!storedType.equals(upload.contentType())) {
+      return Optional.of("expected type " + upload.contentType() + " but the store holds "
+          + storedType);
+    }
+    if (!upload.id().equals(object.metadata().get(META_ID))) {
+      return Optional.of("the object at " + upload.key() + " was not written by this upload");
+    }
+    if (upload.checksumSha256().isPresent() && object.checksumSha256().isPresent()
+        && !upload.checksumSha256().equals(object.checksumSha256())) {
+      return Optional.of("the stored SHA-256 differs from the one signed");
+    }
+    return Optional.empty();
+  }
+
+  /** An upload rebuilt from an object this application wrote; empty for foreign objects. */
+  private Optional<Upload> fromStore(StoredObject object) {
+    String id = object.metadata().get(META_ID);
+    if (!UploadIds.isWellFormed(id) || !object.key().contains("/" + id + "/")) {
+      return Optional.empty();
+    }
+    String filename;
+    String owner;
+    try {
+      filename = rules.filename(PercentEncoding.decode(
+          object.metadata().getOrDefault(META_FILENAME, "")));
+      owner = PercentEncoding.decode(object.metadata().getOrDefault(META_OWNER, ANONYMOUS));
+    } catch (IllegalArgumentException | ApiException e) {
+      filename = object.key().substring(object.key().lastIndexOf('/') + 1);
+      owner = ANONYMOUS;
+    }
+    Instant at = object.lastModified();
+    return Optional.of(new Upload(id, owner, object.key(), filename,
+        mediaType(object.contentType()), object.size(), object.checksumSha256(), at, at,
+        Optional.of(at)));
+  }
+
+  /** "Text/Plain; charset=UTF-8" → "text/plain": stores may add parameters to what was signed. */
+  private static String mediaType(String contentType) {
+    if (contentType == null) {
+      return "";
+    }
+    int semicolon = contentType.indexOf(';');
+    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
+    return type.trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** Runs a storage call, turning a store failure into a 503 the client can retry. */
+  private static <T> T guard(StorageCall<T> call) {
+    try {
+      return call.run();
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Storage failure: " + e.getMessage(), e.getCause());
+      throw new ApiException(ErrorCode.STORAGE_UNAVAILABLE,
+          "The storage is not available right now; try again shortly.");
+    }
+  }
+
+  @FunctionalInterface
+  private interface StorageCall<T> {
+    T run();
+  }
+}

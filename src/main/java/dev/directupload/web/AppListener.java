@@ -1,0 +1,123 @@
+package dev.directupload.web;
+
+import dev.directupload.config.InvalidSettingException;
+import dev.directupload.config.SettingSource;
+import dev.directupload.config.Settings;
+import dev.directupload.storage.S3ObjectStore;
+import dev.directupload.storage.StorageException;
+import dev.directupload.upload.UploadRegistry;
+import dev.directupload.upload.UploadService;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.annotation.WebListener;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+
+/**
+ * The composition root: reads the settings, builds storage, index and service, and registers the
+ * servlets with their dependencies. Everything it starts it stops in {@link #contextDestroyed}.
+ */
+@WebListener
+public final class AppListener implements ServletContextListener {
+  private static final System.Logger LOG = System.getLogger(AppListener.class.getName());
+  /** How often pending uploads are checked for expiry, and a failed rebuild is retried. */
+  private static final long HOUSEKEEPING_SECONDS = 60;
+
+  private DefaultCredentialsProvider credentials;
+  private S3ObjectStore store;
+  private ScheduledExecutorService housekeeping;
+
+  @Override
+  public void contextInitialized(ServletContextEvent event) {
+    ServletContext context = event.getServletContext();
+    Settings settings;
+    try {
+      settings = Settings.load(SettingSource.standard(context::getInitParameter));
+    } catch (InvalidSettingException e) {
+      LOG.log(System.Logger.Level.ERROR, "direct-upload cannot start: " + e.getMessage());
+      throw e;
+    }
+    LOG.log(System.Logger.Level.INFO, "direct-upload starting with " + settings.describe());
+
+    // Credentials only ever come from the AWS chain: environment, system properties, profile,
+    // container or instance role. They are never logged and never reach the page.
+    credentials = DefaultCredentialsProvider.builder().build();
+    store = S3ObjectStore.create(settings, credentials);
+    UploadRegistry registry = new UploadRegistry(settings.maxPending());
+    UploadService service = new UploadService(settings, store, registry, Clock.systemUTC());
+    housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "direct-upload-housekeeping");
+      t.setDaemon(true);
+      return t;
+    });
+    if (!rebuild(service)) {
+      housekeeping.schedule(new Runnable() {
+        @Override
+        public void run() {
+          if (!rebuild(service)) {
+            housekeeping.schedule(this, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+          }
+        }
+      }, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+    }
+    housekeeping.scheduleWithFixedDelay(() -> runSafely(service::expirePending),
+        HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+
+    register(context, "config", new ConfigServlet(settings), "/api/config");
+    register(context, "uploads", new UploadsServlet(service), "/api/uploads", "/api/uploads/*");
+    register(context, "files", new FilesServlet(service), "/api/files", "/api/files/*");
+    register(context, "health", new HealthServlet(service), "/api/health");
+    register(context, "api-not-found", new NotFoundServlet(), "/api/*");
+  }
+
+  /**
+   * Indexes the files already in the bucket. A store that is down at start-up does not stop the
+   * application (health says DOWN); the rebuild is retried until it succeeds.
+   */
+  private static boolean rebuild(UploadService service) {
+    long start = System.nanoTime();
+    try {
+      int found = service.rebuildIndex();
+      LOG.log(System.Logger.Level.INFO, "Indexed " + found + " file(s) from the bucket in "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+      return true;
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not index the bucket (" + e.getMessage()
+          + "); retrying in " + HOUSEKEEPING_SECONDS + " s", e.getCause());
+      return false;
+    }
+  }
+
+  private static void runSafely(Runnable task) {
+    try {
+      task.run();
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again: log and keep the schedule alive.
+      LOG.log(System.Logger.Level.ERROR, "Housekeeping failed", e);
+    }
+  }
+
+  private static void register(ServletContext context, String name, ApiServlet servlet,
+      String... mappings) {
+    ServletRegistration.Dynamic registration = context.addServlet(name, servlet);
+    registration.addMapping(mappings);
+  }
+
+  @Override
+  public void contextDestroyed(ServletContextEvent event) {
+    if (housekeeping != null) {
+      housekeeping.shutdownNow();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (credentials != null) {
+      credentials.close();
+    }
+  }
+}

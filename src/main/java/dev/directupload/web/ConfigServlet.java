@@ -1,0 +1,33 @@
+package dev.directupload.web;
+
+import dev.directupload.config.Settings;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.util.List;
+
+/** {@code api/config}: the limits the page checks before it asks for anything. */
+final class ConfigServlet extends ApiServlet {
+  private static final long serialVersionUID = 1L;
+
+  private final transient ConfigView view;
+
+  ConfigServlet(Settings settings) {
+    this.view = new ConfigView(settings.maxFileSize(), settings.allowedTypes(),
+        settings.urlExpiry().toSeconds());
+  }
+
+  record ConfigView(long maxFileSize, List<String> allowedTypes, long urlExpirySeconds) {}
+
+  @Override
+  void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    if (!path.isEmpty()) {
+      throw noSuchPath(req);
+    }
+    if (!method.equals("GET")) {
+      throw methodNotAllowed(resp, method, "GET");
+    }
+    Json.write(resp, 200, view);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.directupload.web;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import dev.directupload.upload.ApiException;
+import dev.directupload.upload.ErrorCode;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** Reading request bodies and writing answers: the only place JSON text is made or parsed. */
+final class Json {
+  /** Our requests are a few hundred bytes; a small cap keeps a hostile body from costing memory. */
+  static final int MAX_BODY_BYTES = 16 * 1024;
+
+  private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
+  private static final TypeAdapter<JsonElement> ELEMENTS = GSON.getAdapter(JsonElement.class);
+
+  private Json() {}
+
+  /** Writes {@code body} as JSON with this status; API answers are never cached. */
+  static void write(HttpServletResponse resp, int status, Object body) throws IOException {
+    byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+    resp.setStatus(status);
+    resp.setContentType("application/json;charset=UTF-8");
+    resp.setHeader("Cache-Control", "no-store");
+    resp.setContentLength(bytes.length);
+    resp.getOutputStream().write(bytes);
+  }
+
+  /** The single mapping from an API error to HTTP: its status, {@code Retry-After}, JSON body. */
+  static void writeError(HttpServletResponse resp, ApiException e) throws IOException {
+    ErrorCode code = e.code();
+    if (code.retryAfterSeconds() > 0) {
+      resp.setHeader("Retry-After", Integer.toString(code.retryAfterSeconds()));
+    }
+    write(resp, code.httpStatus(), Map.of("error", new ErrorBody(code.name(), e.getMessage())));
+  }
+
+  private record ErrorBody(String code, String message) {}
+
+  /**
+   * The request's JSON object, read strictly: an {@code application/json} body of at most
+   * {@link #MAX_BODY_BYTES}, valid UTF-8, one object, no duplicate keys, nothing after it.
+   */
+  static Map<String, JsonElement> readObject(HttpServletRequest req) throws IOException {
+    String contentType = req.getContentType();
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim()
+        .matches("application/json\\s*(;.*)?")) {
+      throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          "expected Content-Type application/json but was " + (contentType == null ? "none"
+              : "'" + contentType.replaceAll("\\p{Cntrl}", "?") + "'"));
+    }
+    String text = utf8(readCapped(req));
+    try (JsonReader reader = new JsonReader(new StringReader(text))) {
+      reader.setStrictness(Strictness.STRICT);
+      if (reader.peek() != JsonToken.BEGIN_OBJECT) {
+        throw malformed("expected a JSON object");
+      }
+      Map<String, JsonElement> fields = new LinkedHashMap<>();
+      reader.beginObject();
+      while (reader.hasNext()) {
+        String name = reader.nextName();
+        if (fields.put(name, ELEMENTS.read(reader)) != null) {
+          throw malformed("duplicate field '" + name + "'");
+        }
+      }
+      reader.endObject();
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw malformed("unexpected data after the JSON object");
+      }
+      return fields;
+    } catch (JsonParseException | IllegalStateException | IOException e) {
+      // The reader reads a String: every IOException here is a syntax error, none is I/O.
+      throw malformed(e.getMessage() == null ? "not valid JSON"
+          : e.getMessage().replaceAll("\\s*See https?://\\S+", ""));
+    }
+  }
+
+  private static byte[] readCapped(HttpServletRequest req) throws IOException {
+    if (req.getContentLengthLong() > MAX_BODY_BYTES) {
+      throw tooLarge();
+    }
+    try (InputStream in = req.getInputStream()) {
+      // Read one byte past the cap: enough to know it is too large, never more.
+      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (body.length > MAX_BODY_BYTES) {
+        throw tooLarge();
+      }
+      return body;
+    }
+  }
+
+  private static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw malformed("the body is not valid UTF-8");
+    }
+  }
+
+  private static ApiException tooLarge() {
+    return new ApiException(ErrorCode.BODY_TOO_LARGE,
+        "expected a JSON body of at most " + MAX_BODY_BYTES + " bytes");
+  }
+
+  private static ApiException malformed(String detail) {
+    return new ApiException(ErrorCode.MALFORMED_JSON, "The request body is not valid JSON: " + detail);
+  }
+}

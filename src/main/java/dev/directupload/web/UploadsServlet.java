@@ -1,0 +1,108 @@
+package dev.directupload.web;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonPrimitive;
+import dev.directupload.upload.ApiException;
+import dev.directupload.upload.ErrorCode;
+import dev.directupload.upload.UploadRequest;
+import dev.directupload.upload.UploadService;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code api/uploads}: presign ({@code POST}), the caller's pending uploads
+ * ({@code GET ?status=pending}), {@code POST {id}/complete} and {@code DELETE {id}}.
+ */
+final class UploadsServlet extends ApiServlet {
+  private static final long serialVersionUID = 1L;
+  private static final Set<String> FIELDS = Set.of("filename", "contentType", "size",
+      "checksumSha256");
+
+  private final transient UploadService service;
+
+  UploadsServlet(UploadService service) {
+    this.service = service;
+  }
+
+  @Override
+  void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
+      throws IOException {
+    String owner = owner(req);
+    if (path.isEmpty()) {
+      switch (method) {
+        case "POST" -> Json.write(resp, 201,
+            Views.presign(service.presign(owner, parse(Json.readObject(req)))));
+        case "GET" -> {
+          String status = req.getParameter("status");
+          if (!"pending".equals(status)) {
+            throw new ApiException(ErrorCode.INVALID_REQUEST,
+                "expected status=pending (completed files are at api/files)");
+          }
+          Json.write(resp, 200, Map.of("uploads",
+              service.pendingUploads(owner).stream().map(Views::pending).toList()));
+        }
+        default -> throw methodNotAllowed(resp, method, "GET, POST");
+      }
+    } else if (path.size() == 1) {
+      if (!method.equals("DELETE")) {
+        throw methodNotAllowed(resp, method, "DELETE");
+      }
+      service.delete(owner, path.get(0));
+      resp.setStatus(204);
+      resp.setHeader("Cache-Control", "no-store");
+    } else if (path.size() == 2 && path.get(1).equals("complete")) {
+      if (!method.equals("POST")) {
+        throw methodNotAllowed(resp, method, "POST");
+      }
+      Json.write(resp, 200, Views.file(service.complete(owner, path.get(0)), service));
+    } else {
+      throw noSuchPath(req);
+    }
+  }
+
+  /** Checks the JSON shape (names and types); the service checks the values. */
+  private static UploadRequest parse(Map<String, JsonElement> body) {
+    for (String name : body.keySet()) {
+      if (!FIELDS.contains(name)) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "unknown field '"
+            + name.replaceAll("\\p{Cntrl}", "?") + "'; expected filename, contentType, size"
+            + " and optionally checksumSha256");
+      }
+    }
+    return new UploadRequest(string(body, "filename"), string(body, "contentType"), size(body),
+        string(body, "checksumSha256"));
+  }
+
+  private static String string(Map<String, JsonElement> body, String name) {
+    JsonElement value = body.get(name);
+    if (value == null || value.isJsonNull()) {
+      return null;
+    }
+    if (value instanceof JsonPrimitive p && p.isString()) {
+      return p.getAsString();
+    }
+    throw new ApiException(ErrorCode.INVALID_REQUEST, name + " must be a string");
+  }
+
+  private static Long size(Map<String, JsonElement> body) {
+    JsonElement value = body.get("size");
+    if (value == null || value.isJsonNull()) {
+      return null;
+    }
+    if (!(value instanceof JsonPrimitive p && p.isNumber())) {
+      throw new ApiException(ErrorCode.INVALID_SIZE, "size must be a number of bytes");
+    }
+    BigDecimal number = p.getAsBigDecimal();
+    try {
+      return number.stripTrailingZeros().toBigIntegerExact().longValueExact();
+    } catch (ArithmeticException e) {
+      throw new ApiException(ErrorCode.INVALID_SIZE,
+          "expected size to be a whole number of bytes but was " + number.toString());
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package dev.directupload.local;
+
+import dev.directupload.web.AppListener;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.eclipse.jetty.ee10.servlet.DefaultServlet;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * The application in an embedded Jetty, shaped like a deployed WAR: the same {@code webapp/}
+ * directory as the web root, the same {@link AppListener} as the composition root, settings
+ * through the same channels (context parameters here, system properties or environment too).
+ */
+public final class LocalApp {
+  private LocalApp() {}
+
+  /** The web root in a source checkout; fails loudly, naming the path it tried. */
+  public static Path webRoot() {
+    Path root = Path.of("webapp").toAbsolutePath();
+    if (!Files.isRegularFile(root.resolve("index.html"))) {
+      throw new IllegalStateException("No webapp/index.html under " + root
+          + ": run from the project's top directory");
+    }
+    return root;
+  }
+
+  /**
+   * A server (not started) on {@code port} (0: any free port) at {@code contextPath}, bound to
+   * loopback, with these {@code direct-upload.*} context parameters.
+   */
+  public static Server newServer(int port, String contextPath, Map<String, String> parameters) {
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost("127.0.0.1");
+    connector.setPort(port);
+    server.addConnector(connector);
+
+    ServletContextHandler context = new ServletContextHandler(contextPath);
+    context.setBaseResourceAsPath(webRoot());
+    context.setWelcomeFiles(new String[] {"index.html"});
+    parameters.forEach(context::setInitParameter);
+    context.addEventListener(new AppListener());
+    context.addServlet(DefaultServlet.class, "/");
+    server.setHandler(context);
+    server.setStopAtShutdown(false);
+    return server;
+  }
+
+  /** The URL of the started server's application, ending in '/'. */
+  public static String url(Server server, String contextPath) {
+    int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
+    String path = contextPath.endsWith("/") ? contextPath : contextPath + "/";
+    return "http://localhost:" + port + path;
+  }
+}
