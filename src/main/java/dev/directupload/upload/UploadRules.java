@@ -129,7 +129,12 @@ public final class UploadRules {
         out.append(next);
       }
     });
-    String name = out.toString().replaceAll("^[._]+", "");
+    String folded = out.toString();
+    if (folded.startsWith("_.")) {
+      folded = "file" + folded.substring(1); // "日本語.txt" → "file.txt", not "txt"
+    }
+    // No leading dots: "..." or ".hidden" keys confuse tools that treat them as special.
+    String name = folded.replaceAll("^[._]+", "");
     if (name.length() > MAX_KEY_NAME_LENGTH) {
       int dot = name.lastIndexOf('.');
       String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";

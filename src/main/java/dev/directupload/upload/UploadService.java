@@ -74,7 +74,7 @@ public final class UploadService {
     PresignedPut put = guard(() -> store.presignPut(new PutSpec(key, contentType, size, checksum,
         metadata, settings.publicRead(), settings.urlExpiry())));
     Upload upload = new Upload(id, owner, key, filename, contentType, size, checksum, now,
-        put.expiresAt().plus(PENDING_GRACE), Optional.empty());
+        now.plus(settings.urlExpiry()).plus(PENDING_GRACE), Optional.empty());
     registry.addPending(upload, now);
     return new PresignedUpload(upload, put);
   }

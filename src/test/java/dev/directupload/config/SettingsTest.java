@@ -1,0 +1,134 @@
+package dev.directupload.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Settings come from one of three sources in a fixed order, and a bad value stops start-up by name. */
+class SettingsTest {
+
+  private static Settings load(String... pairs) {
+    Map<String, String> values = new HashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      values.put(pairs[i], pairs[i + 1]);
+    }
+    return Settings.load(values::get);
+  }
+
+  @Test
+  void onlyTheBucketIsRequiredAndEverythingElseHasItsDocumentedDefault() {
+    Settings s = load("bucket", "my-bucket");
+    assertEquals("my-bucket", s.bucket());
+    assertEquals(Optional.empty(), s.endpoint());
+    assertEquals(Optional.empty(), s.region());
+    assertFalse(s.pathStyle());
+    assertEquals("uploads/", s.keyPrefix());
+    assertEquals(5L << 30, s.maxFileSize());
+    assertEquals(Duration.ofMinutes(15), s.urlExpiry());
+    assertFalse(s.publicRead());
+    assertEquals(10_000, s.maxPending());
+    assertTrue(s.allowsType("application/pdf"));
+  }
+
+  @Test
+  void missingBucketStopsStartUpNamingTheKeyAndItsEnvironmentVariable() {
+    InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> load());
+    assertEquals("bucket", e.settingName());
+    assertTrue(e.getMessage().contains("direct-upload.bucket"), e.getMessage());
+    assertTrue(e.getMessage().contains("DIRECT_UPLOAD_BUCKET"), e.getMessage());
+  }
+
+  @Test
+  void systemPropertyBeatsEnvironmentWhichBeatsContextParameter() {
+    Map<String, String> props = Map.of("direct-upload.key-prefix", "from-property/");
+    Map<String, String> env = Map.of("DIRECT_UPLOAD_KEY_PREFIX", "from-env/",
+        "DIRECT_UPLOAD_BUCKET", "env-bucket");
+    Map<String, String> context = Map.of("direct-upload.key-prefix", "from-context/",
+        "direct-upload.bucket", "context-bucket", "direct-upload.max-pending", "7");
+    Settings s = Settings.load(SettingSource.standard(props::get, env, context::get));
+    assertEquals("from-property/", s.keyPrefix());
+    assertEquals("env-bucket", s.bucket());
+    assertEquals(7, s.maxPending());
+  }
+
+  @Test
+  void defaultAllowListLeavesOutTypesThatCanCarryScript() {
+    Settings s = load("bucket", "b-1");
+    assertFalse(s.allowsType("image/svg+xml"));
+    assertFalse(s.allowsType("text/html"));
+    assertFalse(s.allowsType("application/javascript"));
+  }
+
+  @Test
+  void allowedTypesAcceptFamiliesAndEverything() {
+    Settings family = load("bucket", "b-1", "allowed-types", "image/*, Application/PDF");
+    assertEquals(List.of("image/*", "application/pdf"), family.allowedTypes());
+    assertTrue(family.allowsType("image/svg+xml"));
+    assertTrue(family.allowsType("application/pdf"));
+    assertFalse(family.allowsType("text/plain"));
+    assertTrue(load("bucket", "b-1", "allowed-types", "*/*").allowsType("text/html"));
+  }
+
+  @Test
+  void endpointRegionAndPathStyleAreRead() {
+    Settings s = load("bucket", "b-1", "endpoint", "http://127.0.0.1:9000", "region", "eu-west-1",
+        "path-style", "TRUE", "public-read", "true");
+    assertEquals(Optional.of(URI.create("http://127.0.0.1:9000")), s.endpoint());
+    assertEquals(Optional.of("eu-west-1"), s.region());
+    assertTrue(s.pathStyle());
+    assertTrue(s.publicRead());
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(delimiter = '|', value = {
+      "bucket|ab|3 to 63",
+      "bucket|bad bucket|3 to 63",
+      "endpoint|ftp://example.com|http or https",
+      "endpoint|not a url|URL",
+      "region|EU West|region such as",
+      "path-style|yes|true or false",
+      "key-prefix|/absolute/|not starting with /",
+      "key-prefix|a//b/|no empty",
+      "key-prefix|a/../b/|'..'",
+      "max-file-size|0|1..5368709120",
+      "max-file-size|6GiB|at most 5 GiB",
+      "max-file-size|lots|byte count",
+      "max-file-size|-5|byte count",
+      "allowed-types|images|media types",
+      "allowed-types|text/html;charset=utf-8|media types",
+      "allowed-types|' , '|at least one",
+      "url-expiry|15m|ISO-8601",
+      "url-expiry|P8D|PT1S..P7D",
+      "url-expiry|PT0S|PT1S..P7D",
+      "public-read|1|true or false",
+      "max-pending|0|at least 1",
+      "max-pending|many|whole number",
+  })
+  void rejectsBadValueNamingTheKeyAndWhatWasExpected(String name, String value, String expected) {
+    InvalidSettingException e = assertThrows(InvalidSettingException.class,
+        () -> load("bucket", "b-1", name, value));
+    assertEquals(name, e.settingName());
+    assertTrue(e.getMessage().contains("direct-upload." + name), e.getMessage());
+    assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @Test
+  void describeNamesEverySettingForTheStartUpLog() {
+    String line = load("bucket", "b-1").describe();
+    for (String name : List.of("bucket=b-1", "endpoint=AWS", "key-prefix=uploads/",
+        "max-file-size=5 GiB", "url-expiry=PT15M", "max-pending=10000")) {
+      assertTrue(line.contains(name), line);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+package dev.directupload.testing;
+
+import dev.directupload.config.Settings;
+import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.PresignedPut;
+import dev.directupload.storage.PutSpec;
+import dev.directupload.storage.S3ObjectStore;
+import dev.directupload.storage.StorageException;
+import dev.directupload.storage.StoredObject;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/**
+ * A bucket in a map that records every call. Presigning is delegated to the real
+ * {@link S3ObjectStore} with fixed fake credentials: signing is local, so what the tests see is
+ * what production signs. {@link #down} makes every network call fail like an unreachable store.
+ */
+public final class FakeStore implements ObjectStore {
+  public static final String ENDPOINT = "http://127.0.0.1:9";
+
+  public final Map<String, StoredObject> objects = new ConcurrentHashMap<>();
+  public final List<String> calls = new CopyOnWriteArrayList<>();
+  public volatile boolean down;
+  private final S3ObjectStore signer;
+
+  public FakeStore(Settings settings) {
+    this.signer = S3ObjectStore.create(settings, StaticCredentialsProvider.create(
+        AwsBasicCredentials.create("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")));
+  }
+
+  /** Puts an object as if a browser had PUT it with exactly the signed headers. */
+  public void putAsSigned(PutSpec spec) {
+    put(spec.key(), spec.size(), spec.contentType(), spec.metadata(), Instant.now());
+  }
+
+  public void put(String key, long size, String contentType, Map<String, String> metadata,
+      Instant lastModified) {
+    objects.put(key, new StoredObject(key, size, contentType, lastModified, metadata,
+        Optional.empty()));
+  }
+
+  @Override
+  public PresignedPut presignPut(PutSpec spec) {
+    calls.add("presignPut " + spec.key());
+    lastSpec = spec;
+    return signer.presignPut(spec);
+  }
+
+  /** The last spec signed, to play the browser's PUT. */
+  public volatile PutSpec lastSpec;
+
+  @Override
+  public URI presignGet(String key, String contentDisposition, String contentType,
+      Duration expiry) {
+    calls.add("presignGet " + key);
+    return signer.presignGet(key, contentDisposition, contentType, expiry);
+  }
+
+  @Override
+  public URI publicUrl(String key) {
+    return signer.publicUrl(key);
+  }
+
+  @Override
+  public Optional<StoredObject> head(String key) {
+    calls.add("head " + key);
+    failIfDown();
+    return Optional.ofNullable(objects.get(key));
+  }
+
+  @Override
+  public void delete(String key) {
+    calls.add("delete " + key);
+    failIfDown();
+    objects.remove(key);
+  }
+
+  @Override
+  public void forEachObject(String prefix, Consumer<StoredObject> sink) {
+    calls.add("list " + prefix);
+    failIfDown();
+    objects.values().stream().filter(o -> o.key().startsWith(prefix)).forEach(sink);
+  }
+
+  @Override
+  public void checkBucket() {
+    calls.add("checkBucket");
+    failIfDown();
+  }
+
+  private void failIfDown() {
+    if (down) {
+      throw new StorageException("the store did not answer while testing", null);
+    }
+  }
+}

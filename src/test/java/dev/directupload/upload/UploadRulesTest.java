@@ -1,0 +1,108 @@
+package dev.directupload.upload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.directupload.testing.TestSettings;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What a browser may ask to upload; every refusal says what was expected. */
+class UploadRulesTest {
+  private final UploadRules rules = new UploadRules(TestSettings.with("max-file-size", "10MiB"));
+
+  @Test
+  void filenameIsNormalisedToNfc() {
+    String decomposed = "e\u0301te\u0301.txt"; // "été" as macOS writes it
+    assertEquals("\u00e9t\u00e9.txt", rules.filename(decomposed));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "   ", ".", "..", "a/b.txt", "..\\evil.txt", "nul\u0000.txt",
+      "line\nbreak.txt", "tab\t.txt", "gpj\u202Eexe.txt", "iso\u2066late.txt"})
+  void rejectsFilenamesThatAreNotPlainNames(String name) {
+    ApiException e = assertThrows(ApiException.class, () -> rules.filename(name));
+    assertEquals(ErrorCode.INVALID_FILENAME, e.code());
+  }
+
+  @Test
+  void rejectsMissingFilename() {
+    assertEquals("filename is required",
+        assertThrows(ApiException.class, () -> rules.filename(null)).getMessage());
+  }
+
+  @Test
+  void rejectsFilenameOver255Utf8Bytes() {
+    String name = "\u00e9".repeat(128) + ".txt"; // 256 + 4 bytes
+    ApiException e = assertThrows(ApiException.class, () -> rules.filename(name));
+    assertTrue(e.getMessage().contains("at most 255 UTF-8 bytes but it has 260"), e.getMessage());
+  }
+
+  @Test
+  void acceptsUnicodeNamesUpTo255Bytes() {
+    String name = "\u00e9".repeat(125) + ".txt"; // 254 bytes
+    assertEquals(name, rules.filename(name));
+  }
+
+  @Test
+  void contentTypeIsLowerCasedAndChecked() {
+    assertEquals("image/png", rules.contentType(" Image/PNG "));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"image/svg+xml", "text/html", "text/plain; charset=utf-8", "png",
+      "text/plain\r\nX-Evil: 1", ""})
+  void rejectsTypesNotAllowedOrMalformed(String type) {
+    assertEquals(ErrorCode.TYPE_NOT_ALLOWED,
+        assertThrows(ApiException.class, () -> rules.contentType(type)).code());
+  }
+
+  @Test
+  void sizeMustBeBetweenOneAndTheLimit() {
+    assertEquals(1, rules.size(1L));
+    assertEquals(10L << 20, rules.size(10L << 20));
+    ApiException tooBig = assertThrows(ApiException.class, () -> rules.size((10L << 20) + 1));
+    assertEquals(ErrorCode.FILE_TOO_LARGE, tooBig.code());
+    assertTrue(tooBig.getMessage().contains("at most 10 MiB"), tooBig.getMessage());
+    ApiException negative = assertThrows(ApiException.class, () -> rules.size(-1L));
+    assertEquals("expected size 1..10485760 but was -1", negative.getMessage());
+    assertEquals(ErrorCode.INVALID_SIZE, assertThrows(ApiException.class,
+        () -> rules.size(null)).code());
+  }
+
+  @Test
+  void checksumMustBeTheBase64OfThirtyTwoBytes() {
+    String good = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    assertEquals(Optional.of(good), rules.checksumSha256(good));
+    assertEquals(Optional.empty(), rules.checksumSha256(null));
+    for (String bad : new String[] {"not base64!", "AAAA", good.replace("=", ""), "47DEQ"}) {
+      assertEquals(ErrorCode.INVALID_CHECKSUM,
+          assertThrows(ApiException.class, () -> rules.checksumSha256(bad)).code(), bad);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} → {1}")
+  @CsvSource(delimiter = '|', value = {
+      "report.pdf|report.pdf",
+      "My Report (final).pdf|My_Report_final_.pdf",
+      "été 2026.jpg|ete_2026.jpg",
+      "...hidden|hidden",
+      "日本語.txt|file.txt",
+      "__|file",
+      "a  b!!c.txt|a_b_c.txt",
+  })
+  void keySafeNameKeepsOnlyPlainAsciiCharacters(String name, String expected) {
+    assertEquals(expected, UploadRules.keySafeName(name));
+  }
+
+  @Test
+  void keySafeNameIsShortenedKeepingTheExtension() {
+    String key = UploadRules.keySafeName("a".repeat(300) + ".tar.gz");
+    assertEquals(100, key.length());
+    assertTrue(key.endsWith(".gz"), key);
+  }
+}
