@@ -30,6 +30,8 @@ public final class FakeStore implements ObjectStore {
   public final Map<String, StoredObject> objects = new ConcurrentHashMap<>();
   public final List<String> calls = new CopyOnWriteArrayList<>();
   public volatile boolean down;
+  /** When set, thrown by every network call: an unexpected bug rather than an outage. */
+  public volatile RuntimeException bug;
   private final S3ObjectStore signer;
 
   public FakeStore(Settings settings) {
@@ -98,6 +100,9 @@ public final class FakeStore implements ObjectStore {
   }
 
   private void failIfDown() {
+    if (bug != null) {
+      throw bug;
+    }
     if (down) {
       throw new StorageException("the store did not answer while testing", null);
     }
