@@ -1,0 +1,220 @@
+package dev.directupload.it;
+
+import static dev.directupload.it.AppUnderTest.bytes;
+import static dev.directupload.it.AppUnderTest.json;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.directupload.local.LocalS3;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * The whole product over real HTTP: presigned PUTs go to an S3-compatible store (S3Proxy), the
+ * app verifies what arrived, lists it, serves it back and deletes it. Nothing is mocked.
+ */
+class UploadRoundTripIT {
+  private static final String BUCKET = "round-trip";
+  private static LocalS3 store;
+  private static AppUnderTest app;
+  private static S3Client s3;
+
+  @BeforeAll
+  static void start() throws Exception {
+    store = LocalS3.inMemory(true).withBucket(BUCKET);
+    app = new AppUnderTest(store, BUCKET);
+    s3 = S3Client.builder()
+        .endpointOverride(store.endpoint())
+        .region(Region.of(LocalS3.REGION))
+        .forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
+        .build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    s3.close();
+    app.close();
+    store.close();
+  }
+
+  private static boolean exists(String key) {
+    return !s3.listObjectsV2(r -> r.bucket(BUCKET).prefix(key)).contents().isEmpty();
+  }
+
+  private static JsonArray listedFiles(AppUnderTest on) throws Exception {
+    HttpResponse<String> list = on.get("api/files?limit=1000");
+    assertEquals(200, list.statusCode(), list.body());
+    return json(list).getAsJsonArray("files");
+  }
+
+  private static boolean listed(AppUnderTest on, String id) throws Exception {
+    for (var f : listedFiles(on)) {
+      if (f.getAsJsonObject().get("id").getAsString().equals(id)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
+  void presignPutCompleteListDownloadDelete() throws Exception {
+    byte[] content = bytes("Grüße aus dem Bucket\n");
+    JsonObject presign = app.presign("Grüße — notes.txt", "text/plain", content.length);
+    String id = presign.get("id").getAsString();
+
+    HttpResponse<String> put = app.putAsBrowser(presign, content);
+    assertEquals(200, put.statusCode(), put.body());
+
+    HttpResponse<String> complete = app.post("api/uploads/" + id + "/complete", "{}");
+    assertEquals(200, complete.statusCode(), complete.body());
+    JsonObject file = json(complete);
+    assertEquals("Grüße — notes.txt", file.get("name").getAsString());
+    assertEquals(content.length, file.get("size").getAsLong());
+    assertTrue(listed(app, id));
+
+    HttpResponse<String> redirect = app.get("api/files/" + id + "/download");
+    assertEquals(302, redirect.statusCode());
+    HttpResponse<byte[]> download = app.http.send(HttpRequest.newBuilder(
+        URI.create(redirect.headers().firstValue("Location").orElseThrow())).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, download.statusCode());
+    assertArrayEquals(content, download.body());
+    assertEquals("attachment; filename=\"Gr__e _ notes.txt\"; "
+        + "filename*=UTF-8''Gr%C3%BC%C3%9Fe%20%E2%80%94%20notes.txt",
+        download.headers().firstValue("Content-Disposition").orElseThrow());
+
+    assertEquals(204, app.delete("api/uploads/" + id).statusCode());
+    assertFalse(listed(app, id));
+    assertFalse(exists(presign.get("key").getAsString()));
+    assertEquals(404, app.get("api/files/" + id + "/download").statusCode());
+  }
+
+  @Test
+  void storeRefusesABodyLongerThanSigned() throws Exception {
+    JsonObject presign = app.presign("short.txt", "text/plain", 5);
+    HttpResponse<String> put = app.putAsBrowser(presign, bytes("123456"));
+    assertEquals(403, put.statusCode(), put.body());
+    assertFalse(exists(presign.get("key").getAsString()));
+    assertEquals(409, app.post("api/uploads/" + presign.get("id").getAsString() + "/complete",
+        "{}").statusCode());
+  }
+
+  @Test
+  void storeRefusesAnotherContentTypeThanSigned() throws Exception {
+    JsonObject presign = app.presign("a.txt", "text/plain", 3);
+    presign.getAsJsonObject("headers").addProperty("content-type", "text/html");
+    assertEquals(403, app.putAsBrowser(presign, bytes("abc")).statusCode());
+  }
+
+  @Test
+  void completeBeforeTheUploadIs409AndTheUploadCanStillFinish() throws Exception {
+    JsonObject presign = app.presign("later.txt", "text/plain", 3);
+    String id = presign.get("id").getAsString();
+    HttpResponse<String> early = app.post("api/uploads/" + id + "/complete", "{}");
+    assertEquals(409, early.statusCode());
+    assertEquals("NOT_UPLOADED", json(early).getAsJsonObject("error").get("code").getAsString());
+    assertEquals(200, app.putAsBrowser(presign, bytes("abc")).statusCode());
+    assertEquals(200, app.post("api/uploads/" + id + "/complete", "{}").statusCode());
+  }
+
+  @Test
+  void objectOfAnotherSizeIsDeletedWith422() throws Exception {
+    JsonObject presign = app.presign("swap.txt", "text/plain", 3);
+    String id = presign.get("id").getAsString();
+    String key = presign.get("key").getAsString();
+    // Someone with bucket access writes other bytes at the key: the app must not list them.
+    s3.putObject(r -> r.bucket(BUCKET).key(key).contentType("text/plain")
+        .metadata(Map.of("upload-id", id)), RequestBody.fromString("four"));
+    HttpResponse<String> complete = app.post("api/uploads/" + id + "/complete", "{}");
+    assertEquals(422, complete.statusCode(), complete.body());
+    assertEquals("OBJECT_MISMATCH",
+        json(complete).getAsJsonObject("error").get("code").getAsString());
+    assertFalse(exists(key));
+    assertFalse(listed(app, id));
+  }
+
+  @Test
+  void signedChecksumTravelsWithTheUpload() throws Exception {
+    byte[] content = bytes("checked bytes");
+    String sha = Base64.getEncoder().encodeToString(
+        MessageDigest.getInstance("SHA-256").digest(content));
+    HttpResponse<String> response = app.post("api/uploads", "{\"filename\":\"c.txt\","
+        + "\"contentType\":\"text/plain\",\"size\":" + content.length
+        + ",\"checksumSha256\":\"" + sha + "\"}");
+    assertEquals(201, response.statusCode(), response.body());
+    JsonObject presign = json(response);
+    assertEquals(sha, presign.getAsJsonObject("headers").get("x-amz-checksum-sha256")
+        .getAsString());
+    assertEquals(200, app.putAsBrowser(presign, content).statusCode());
+    assertEquals(200, app.post("api/uploads/" + presign.get("id").getAsString() + "/complete",
+        "{}").statusCode());
+  }
+
+  @Test
+  void aRestartedAppListsTheSameFiles() throws Exception {
+    byte[] content = bytes("survives restarts");
+    JsonObject presign = app.presign("persistent é.txt", "text/plain", content.length);
+    String id = presign.get("id").getAsString();
+    app.putAsBrowser(presign, content);
+    assertEquals(200, app.post("api/uploads/" + id + "/complete", "{}").statusCode());
+
+    try (AppUnderTest restarted = new AppUnderTest(store, BUCKET)) {
+      JsonObject again = null;
+      for (var f : listedFiles(restarted)) {
+        if (f.getAsJsonObject().get("id").getAsString().equals(id)) {
+          again = f.getAsJsonObject();
+        }
+      }
+      assertNotEquals(null, again, "the restarted app lists " + id);
+      assertEquals("persistent é.txt", again.get("name").getAsString());
+      assertEquals(content.length, again.get("size").getAsLong());
+      assertEquals("text/plain", again.get("contentType").getAsString());
+      assertEquals(302, restarted.get("api/files/" + id + "/download").statusCode());
+    }
+  }
+
+  @Test
+  void pageAndHealthAreServedUnderTheContextPath() throws Exception {
+    HttpResponse<String> page = app.get("");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains("<title>direct-upload</title>"));
+    assertEquals(200, app.get("app.js").statusCode());
+    HttpResponse<String> health = app.get("api/health");
+    assertEquals(200, health.statusCode(), health.body());
+    assertEquals("UP", json(health).get("status").getAsString());
+    HttpResponse<String> unknown = app.get("api/unknown");
+    assertEquals(404, unknown.statusCode());
+    assertTrue(unknown.headers().firstValue("Content-Type").orElseThrow()
+        .startsWith("application/json"));
+  }
+
+  @Test
+  void healthIsDownWhenTheBucketDoesNotExist() throws Exception {
+    try (AppUnderTest misconfigured = new AppUnderTest(store, "no-such-bucket")) {
+      HttpResponse<String> health = misconfigured.get("api/health");
+      assertEquals(503, health.statusCode());
+      JsonObject body = json(health);
+      assertEquals("DOWN", body.get("status").getAsString());
+      assertTrue(body.get("problem").getAsString().contains("does not exist"), health.body());
+    }
+  }
+}
