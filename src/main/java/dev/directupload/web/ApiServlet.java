@@ -54,6 +54,17 @@ abstract class ApiServlet extends HttpServlet {
         method.replaceAll("[^A-Za-z]", "?") + " is not allowed here; use " + allowed);
   }
 
+  /** For a resource that is a single GET: another path is 404, another method 405. */
+  static void requireGetWithoutSubpath(String method, List<String> path, HttpServletRequest req,
+      HttpServletResponse resp) {
+    if (!path.isEmpty()) {
+      throw noSuchPath(req);
+    }
+    if (!method.equals("GET")) {
+      throw methodNotAllowed(resp, method, "GET");
+    }
+  }
+
   static ApiException noSuchPath(HttpServletRequest req) {
     String uri = req.getRequestURI();
     String shown = uri.length() > 100 ? uri.substring(0, 100) + "…" : uri;

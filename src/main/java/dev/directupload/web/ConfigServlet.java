@@ -22,12 +22,7 @@ final class ConfigServlet extends ApiServlet {
   @Override
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    if (!path.isEmpty()) {
-      throw noSuchPath(req);
-    }
-    if (!method.equals("GET")) {
-      throw methodNotAllowed(resp, method, "GET");
-    }
+    requireGetWithoutSubpath(method, path, req, resp);
     Json.write(resp, 200, view);
   }
 }

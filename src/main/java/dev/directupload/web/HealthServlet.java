@@ -22,12 +22,7 @@ final class HealthServlet extends ApiServlet {
   @Override
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    if (!path.isEmpty()) {
-      throw noSuchPath(req);
-    }
-    if (!method.equals("GET")) {
-      throw methodNotAllowed(resp, method, "GET");
-    }
+    requireGetWithoutSubpath(method, path, req, resp);
     Health health = service.health();
     Json.write(resp, health.up() ? 200 : 503, new HealthView(health.up() ? "UP" : "DOWN",
         health.problem().orElse(null), health.completed(), health.pending()));

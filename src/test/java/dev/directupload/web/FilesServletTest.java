@@ -50,7 +50,24 @@ class FilesServletTest {
     assertEquals("old.txt", file.get("name").getAsString());
     assertEquals(5, file.get("size").getAsLong());
     assertEquals("2026-01-01T00:00:01Z", file.get("uploadedAt").getAsString());
+    assertTrue(file.get("publicUrl").isJsonNull(), "objects are private by default");
     assertTrue(second.json().get("nextCursor").isJsonNull());
+  }
+
+  @Test
+  void publicReadListsEachFilesPermanentUrl() throws Exception {
+    Settings publicSettings = TestSettings.with("public-read", "true");
+    FakeStore publicStore = new FakeStore(publicSettings);
+    UploadService publicService = new UploadService(publicSettings, publicStore,
+        new UploadRegistry(10), Clock.systemUTC());
+    String id = publicService.presign("anonymous", new UploadRequest("a.txt", "text/plain", 5L,
+        null)).upload().id();
+    publicStore.putAsSigned(publicStore.lastSpec);
+    publicService.complete("anonymous", id);
+    JsonObject file = ServletCall.get(new FilesServlet(publicService), null, null).json()
+        .getAsJsonArray("files").get(0).getAsJsonObject();
+    assertEquals(FakeStore.ENDPOINT + "/test-bucket/" + publicStore.lastSpec.key(),
+        file.get("publicUrl").getAsString());
   }
 
   @Test
