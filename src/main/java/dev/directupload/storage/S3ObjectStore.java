@@ -70,11 +70,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         // reject the SDK's newer default trailing checksums.
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        .httpClient(Apache5HttpClient.builder()
+        // A builder, not a built client: the SDK then owns the client and closes it (and its
+        // idle-connection-reaper thread) with ours. A client passed in built would outlive an
+        // undeploy and pin the old class loader.
+        .httpClientBuilder(Apache5HttpClient.builder()
             .connectionTimeout(Duration.ofSeconds(5))
             .socketTimeout(Duration.ofSeconds(30))
-            .maxConnections(64)
-            .build())
+            .maxConnections(64))
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .apiCallAttemptTimeout(Duration.ofSeconds(10))
             .apiCallTimeout(Duration.ofSeconds(30))

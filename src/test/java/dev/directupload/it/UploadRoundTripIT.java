@@ -198,6 +198,7 @@ class UploadRoundTripIT {
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("<title>direct-upload</title>"));
     assertEquals(200, app.get("app.js").statusCode());
+    assertEquals(404, app.get("WEB-INF/web.xml").statusCode());
     HttpResponse<String> health = app.get("api/health");
     assertEquals(200, health.statusCode(), health.body());
     assertEquals("UP", json(health).get("status").getAsString());

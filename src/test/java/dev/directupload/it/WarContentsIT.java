@@ -33,7 +33,7 @@ class WarContentsIT {
 
   @Test
   void shipsThePageAndTheCompositionRoot() {
-    for (String entry : List.of("index.html", "app.js", "app.css",
+    for (String entry : List.of("index.html", "app.js", "app.css", "WEB-INF/web.xml",
         "WEB-INF/classes/dev/directupload/web/AppListener.class")) {
       assertTrue(entries.contains(entry), entry + " missing from the WAR");
     }
@@ -58,6 +58,8 @@ class WarContentsIT {
     assertEquals(1, clients.size(), "SDK HTTP clients: " + clients);
     assertTrue(clients.get(0).startsWith("apache5-client-"), clients.get(0));
     assertTrue(libraries.stream().anyMatch(l -> l.startsWith("gson-")));
+    assertTrue(libraries.stream().anyMatch(l -> l.startsWith("slf4j-jdk14-")),
+        "an SLF4J provider, or the SDK's log lines are dropped");
     assertTrue(libraries.stream().anyMatch(l -> l.startsWith("s3-2.")));
   }
 }

@@ -41,6 +41,8 @@ public final class LocalApp {
     ServletContextHandler context = new ServletContextHandler(contextPath);
     context.setBaseResourceAsPath(webRoot());
     context.setWelcomeFiles(new String[] {"index.html"});
+    // As in a WAR: the deployment descriptor is never served as a file.
+    context.setProtectedTargets(new String[] {"/WEB-INF", "/META-INF"});
     parameters.forEach(context::setInitParameter);
     context.addEventListener(new AppListener());
     context.addServlet(DefaultServlet.class, "/");

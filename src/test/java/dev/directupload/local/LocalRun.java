@@ -17,6 +17,8 @@ public final class LocalRun {
   private LocalRun() {}
 
   public static void main(String[] args) throws Exception {
+    // Two SLF4J providers are on the test classpath (S3Proxy's Logback, the WAR's JUL bridge).
+    defaultProperty("slf4j.provider", "ch.qos.logback.classic.spi.LogbackServiceProvider");
     int port = Integer.parseInt(env("PORT", "8080"));
     Path data = Path.of(env("DATA_DIR", "data"));
     String bucket = env("DIRECT_UPLOAD_BUCKET", "direct-upload");

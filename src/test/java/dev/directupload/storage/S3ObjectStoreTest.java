@@ -80,6 +80,24 @@ class S3ObjectStoreTest {
   }
 
   @Test
+  void closingLeavesNoSdkThreadBehindSoARedeployLeaksNothing() throws Exception {
+    store.close();
+    S3ObjectStore other = S3ObjectStore.create(TestSettings.with(), credentials);
+    other.close();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (reaperAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertFalse(reaperAlive(), "the HTTP client's idle-connection-reaper outlived close()");
+    store = S3ObjectStore.create(TestSettings.with(), credentials);
+  }
+
+  private static boolean reaperAlive() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .anyMatch(t -> t.isAlive() && t.getName().contains("idle-connection-reaper"));
+  }
+
+  @Test
   void downloadIsSignedWithTheDispositionAsAResponseOverride() {
     String url = store.presignGet("k", "attachment; filename=\"a.txt\"", "text/plain",
         Duration.ofMinutes(5)).toString();

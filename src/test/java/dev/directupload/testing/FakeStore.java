@@ -24,7 +24,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
  * {@link S3ObjectStore} with fixed fake credentials: signing is local, so what the tests see is
  * what production signs. {@link #down} makes every network call fail like an unreachable store.
  */
-public final class FakeStore implements ObjectStore {
+public final class FakeStore implements ObjectStore, AutoCloseable {
   public static final String ENDPOINT = "http://127.0.0.1:9";
 
   public final Map<String, StoredObject> objects = new ConcurrentHashMap<>();
@@ -97,6 +97,12 @@ public final class FakeStore implements ObjectStore {
   public void checkBucket() {
     calls.add("checkBucket");
     failIfDown();
+  }
+
+  /** Closes the real signer's SDK clients, so no test leaves SDK threads behind. */
+  @Override
+  public void close() {
+    signer.close();
   }
 
   private void failIfDown() {

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,6 +38,11 @@ class UploadServiceTest {
     return service.presign("anonymous", new UploadRequest(name, "text/plain", 12L, null));
   }
 
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
   @Test
   void keyHasPrefixDateRandomIdAndSanitisedNameOnly() {
     PresignedUpload p = presign("My Report (final).txt");

@@ -13,6 +13,7 @@ import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
 import java.time.Clock;
 import java.time.Instant;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** {@code api/files}, {@code api/config}, {@code api/health} and unknown API paths at the servlet edge. */
@@ -34,6 +35,11 @@ class FilesServletTest {
     return id;
   }
 
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
   @Test
   void listsNewestFirstWithCursorUntilTheEnd() throws Exception {
     String older = completed("old.txt", 1);
@@ -57,17 +63,18 @@ class FilesServletTest {
   @Test
   void publicReadListsEachFilesPermanentUrl() throws Exception {
     Settings publicSettings = TestSettings.with("public-read", "true");
-    FakeStore publicStore = new FakeStore(publicSettings);
-    UploadService publicService = new UploadService(publicSettings, publicStore,
-        new UploadRegistry(10), Clock.systemUTC());
-    String id = publicService.presign("anonymous", new UploadRequest("a.txt", "text/plain", 5L,
-        null)).upload().id();
-    publicStore.putAsSigned(publicStore.lastSpec);
-    publicService.complete("anonymous", id);
-    JsonObject file = ServletCall.get(new FilesServlet(publicService), null, null).json()
-        .getAsJsonArray("files").get(0).getAsJsonObject();
-    assertEquals(FakeStore.ENDPOINT + "/test-bucket/" + publicStore.lastSpec.key(),
-        file.get("publicUrl").getAsString());
+    try (FakeStore publicStore = new FakeStore(publicSettings)) {
+      UploadService publicService = new UploadService(publicSettings, publicStore,
+          new UploadRegistry(10), Clock.systemUTC());
+      String id = publicService.presign("anonymous", new UploadRequest("a.txt", "text/plain", 5L,
+          null)).upload().id();
+      publicStore.putAsSigned(publicStore.lastSpec);
+      publicService.complete("anonymous", id);
+      JsonObject file = ServletCall.get(new FilesServlet(publicService), null, null).json()
+          .getAsJsonArray("files").get(0).getAsJsonObject();
+      assertEquals(FakeStore.ENDPOINT + "/test-bucket/" + publicStore.lastSpec.key(),
+          file.get("publicUrl").getAsString());
+    }
   }
 
   @Test

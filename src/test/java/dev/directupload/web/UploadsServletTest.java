@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +37,11 @@ class UploadsServletTest {
     return ServletCall.postJson(servlet, null, VALID).json().get("id").getAsString();
   }
 
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
   @Test
   void presignAnswers201WithTheSignedUrlAndTheHeadersToSend() throws Exception {
     ServletCall call = ServletCall.postJson(servlet, null, VALID);
