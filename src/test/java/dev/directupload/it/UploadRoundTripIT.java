@@ -193,6 +193,28 @@ class UploadRoundTripIT {
   }
 
   @Test
+  void completeWhileTheStoreIsDownIs503AndSucceedsOnceItIsBack() throws Exception {
+    byte[] content = bytes("patience");
+    JsonObject presign = app.presign("patience.txt", "text/plain", content.length);
+    String id = presign.get("id").getAsString();
+    assertEquals(200, app.putAsBrowser(presign, content).statusCode());
+    store.pause();
+    try {
+      HttpResponse<String> down = app.post("api/uploads/" + id + "/complete", "{}");
+      assertEquals(503, down.statusCode(), down.body());
+      assertEquals("STORAGE_UNAVAILABLE",
+          json(down).getAsJsonObject("error").get("code").getAsString());
+      assertTrue(down.headers().firstValue("Retry-After").isPresent());
+      assertFalse(down.body().contains("127.0.0.1"), down.body());
+      assertEquals(503, app.get("api/health").statusCode());
+    } finally {
+      store.resume();
+    }
+    assertEquals(200, app.post("api/uploads/" + id + "/complete", "{}").statusCode());
+    assertTrue(listed(app, id));
+  }
+
+  @Test
   void pageAndHealthAreServedUnderTheContextPath() throws Exception {
     HttpResponse<String> page = app.get("");
     assertEquals(200, page.statusCode());

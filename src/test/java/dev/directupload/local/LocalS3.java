@@ -22,12 +22,16 @@ public final class LocalS3 implements AutoCloseable {
   /** Any page served from this machine may upload: the store is for local runs and tests only. */
   private static final String LOOPBACK_ORIGINS = "https?://(localhost|127\\.0\\.0\\.1|\\[::1\\])(:\\d+)?";
 
-  private final S3Proxy proxy;
   private final BlobStore blobs;
+  private final boolean cors;
+  private final int port;
+  private S3Proxy proxy;
 
-  private LocalS3(S3Proxy proxy, BlobStore blobs) {
+  private LocalS3(S3Proxy proxy, BlobStore blobs, boolean cors) {
     this.proxy = proxy;
     this.blobs = blobs;
+    this.cors = cors;
+    this.port = proxy.getPort();
   }
 
   /** A store whose objects live in files under {@code directory}: they survive a restart. */
@@ -42,6 +46,10 @@ public final class LocalS3 implements AutoCloseable {
   }
 
   private static LocalS3 start(BlobStore blobs, int port, boolean cors) throws Exception {
+    return new LocalS3(startProxy(blobs, port, cors), blobs, cors);
+  }
+
+  private static S3Proxy startProxy(BlobStore blobs, int port, boolean cors) throws Exception {
     S3Proxy.Builder builder = S3Proxy.builder()
         .blobStore(blobs)
         .endpoint(URI.create("http://127.0.0.1:" + port))
@@ -65,7 +73,17 @@ public final class LocalS3 implements AutoCloseable {
       }
       Thread.onSpinWait();
     }
-    return new LocalS3(proxy, blobs);
+    return proxy;
+  }
+
+  /** Stops answering, like a store that went away; the objects are kept. */
+  public synchronized void pause() throws Exception {
+    proxy.stop();
+  }
+
+  /** Answers again on the same port with the same objects. */
+  public synchronized void resume() throws Exception {
+    proxy = startProxy(blobs, port, cors);
   }
 
   /** Creates the bucket unless it exists. */
@@ -77,7 +95,7 @@ public final class LocalS3 implements AutoCloseable {
   }
 
   public URI endpoint() {
-    return URI.create("http://127.0.0.1:" + proxy.getPort());
+    return URI.create("http://127.0.0.1:" + port);
   }
 
   public BlobStore blobs() {
@@ -85,7 +103,7 @@ public final class LocalS3 implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     try {
       proxy.stop();
     } catch (Exception e) {
