@@ -1,35 +1,27 @@
 package dev.directupload.it;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.directupload.local.LocalApp;
 import dev.directupload.local.LocalS3;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.eclipse.jetty.server.Server;
 
 /**
  * The application in embedded Jetty at {@code /direct-upload}, configured through context
- * parameters against a {@link LocalS3}, with a JDK HTTP client that speaks its API.
+ * parameters against a {@link LocalS3}.
  */
-final class AppUnderTest implements AutoCloseable {
+final class AppUnderTest extends ApiClient implements AutoCloseable {
   static final String CONTEXT = "/direct-upload";
 
-  final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5))
-      .followRedirects(HttpClient.Redirect.NEVER)
-      .build();
   private final Server server;
-  final String base;
 
-  AppUnderTest(LocalS3 store, String bucket, String... extra) throws Exception {
+  private AppUnderTest(Server server) {
+    super(LocalApp.url(server, CONTEXT));
+    this.server = server;
+  }
+
+  /** {@code extra} alternates setting names (without prefix) and values. */
+  static AppUnderTest start(LocalS3 store, String bucket, String... extra) throws Exception {
     Map<String, String> params = new HashMap<>(Map.of(
         "direct-upload.bucket", bucket,
         "direct-upload.endpoint", store.endpoint().toString(),
@@ -38,54 +30,9 @@ final class AppUnderTest implements AutoCloseable {
     for (int i = 0; i < extra.length; i += 2) {
       params.put("direct-upload." + extra[i], extra[i + 1]);
     }
-    server = LocalApp.newServer(0, CONTEXT, params);
+    Server server = LocalApp.newServer(0, CONTEXT, params);
     server.start();
-    base = LocalApp.url(server, CONTEXT);
-  }
-
-  HttpResponse<String> get(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  HttpResponse<String> delete(String path) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** Presigns; the answer's JSON, which the test checks was a 201. */
-  JsonObject presign(String filename, String type, long size) throws Exception {
-    HttpResponse<String> response = post("api/uploads", "{\"filename\":\"" + filename
-        + "\",\"contentType\":\"" + type + "\",\"size\":" + size + "}");
-    if (response.statusCode() != 201) {
-      throw new AssertionError("presign answered " + response.statusCode() + ": " + response.body());
-    }
-    return json(response);
-  }
-
-  /** PUTs {@code body} to the presigned URL with exactly the headers the answer lists. */
-  HttpResponse<String> putAsBrowser(JsonObject presign, byte[] body)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(presign.get("url").getAsString()))
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
-    presign.getAsJsonObject("headers").entrySet()
-        .forEach(h -> put.header(h.getKey(), h.getValue().getAsString()));
-    return http.send(put.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static JsonObject json(HttpResponse<String> response) {
-    return JsonParser.parseString(response.body()).getAsJsonObject();
-  }
-
-  static byte[] bytes(String text) {
-    return text.getBytes(StandardCharsets.UTF_8);
+    return new AppUnderTest(server);
   }
 
   @Override

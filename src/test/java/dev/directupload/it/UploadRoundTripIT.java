@@ -1,7 +1,7 @@
 package dev.directupload.it;
 
-import static dev.directupload.it.AppUnderTest.bytes;
-import static dev.directupload.it.AppUnderTest.json;
+import static dev.directupload.it.ApiClient.bytes;
+import static dev.directupload.it.ApiClient.json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,7 +39,7 @@ class UploadRoundTripIT {
   @BeforeAll
   static void start() throws Exception {
     store = LocalS3.inMemory(true).withBucket(BUCKET);
-    app = new AppUnderTest(store, BUCKET);
+    app = AppUnderTest.start(store, BUCKET);
     s3 = S3Client.builder()
         .endpointOverride(store.endpoint())
         .region(Region.of(LocalS3.REGION))
@@ -60,13 +60,13 @@ class UploadRoundTripIT {
     return !s3.listObjectsV2(r -> r.bucket(BUCKET).prefix(key)).contents().isEmpty();
   }
 
-  private static JsonArray listedFiles(AppUnderTest on) throws Exception {
+  private static JsonArray listedFiles(ApiClient on) throws Exception {
     HttpResponse<String> list = on.get("api/files?limit=1000");
     assertEquals(200, list.statusCode(), list.body());
     return json(list).getAsJsonArray("files");
   }
 
-  private static boolean listed(AppUnderTest on, String id) throws Exception {
+  private static boolean listed(ApiClient on, String id) throws Exception {
     for (var f : listedFiles(on)) {
       if (f.getAsJsonObject().get("id").getAsString().equals(id)) {
         return true;
@@ -177,7 +177,7 @@ class UploadRoundTripIT {
     app.putAsBrowser(presign, content);
     assertEquals(200, app.post("api/uploads/" + id + "/complete", "{}").statusCode());
 
-    try (AppUnderTest restarted = new AppUnderTest(store, BUCKET)) {
+    try (AppUnderTest restarted = AppUnderTest.start(store, BUCKET)) {
       JsonObject again = null;
       for (var f : listedFiles(restarted)) {
         if (f.getAsJsonObject().get("id").getAsString().equals(id)) {
@@ -232,7 +232,7 @@ class UploadRoundTripIT {
 
   @Test
   void healthIsDownWhenTheBucketDoesNotExist() throws Exception {
-    try (AppUnderTest misconfigured = new AppUnderTest(store, "no-such-bucket")) {
+    try (AppUnderTest misconfigured = AppUnderTest.start(store, "no-such-bucket")) {
       HttpResponse<String> health = misconfigured.get("api/health");
       assertEquals(503, health.statusCode());
       JsonObject body = json(health);

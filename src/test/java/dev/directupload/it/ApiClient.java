@@ -1,0 +1,70 @@
+package dev.directupload.it;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** The API of one running application, spoken with the JDK's HTTP client as a script would. */
+class ApiClient {
+  final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5))
+      .followRedirects(HttpClient.Redirect.NEVER)
+      .build();
+  final String base;
+
+  /** {@code base} is the application's URL, ending in '/'. */
+  ApiClient(String base) {
+    this.base = base;
+  }
+
+  HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> delete(String path) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Presigns; the answer's JSON, which the test checks was a 201. */
+  JsonObject presign(String filename, String type, long size) throws Exception {
+    HttpResponse<String> response = post("api/uploads", "{\"filename\":\"" + filename
+        + "\",\"contentType\":\"" + type + "\",\"size\":" + size + "}");
+    if (response.statusCode() != 201) {
+      throw new AssertionError("presign answered " + response.statusCode() + ": " + response.body());
+    }
+    return json(response);
+  }
+
+  /** PUTs {@code body} to the presigned URL with exactly the headers the answer lists. */
+  HttpResponse<String> putAsBrowser(JsonObject presign, byte[] body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder put = HttpRequest.newBuilder(URI.create(presign.get("url").getAsString()))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
+    presign.getAsJsonObject("headers").entrySet()
+        .forEach(h -> put.header(h.getKey(), h.getValue().getAsString()));
+    return http.send(put.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonObject json(HttpResponse<String> response) {
+    return JsonParser.parseString(response.body()).getAsJsonObject();
+  }
+
+  static byte[] bytes(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+}
