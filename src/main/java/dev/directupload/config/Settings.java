@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * @param urlExpiry how long a presigned URL stays valid
  * @param publicRead sign {@code x-amz-acl: public-read} so objects are readable by URL
  * @param maxPending how many signed-but-unfinished uploads the index holds at most
+ * @param publicOrigin the page's origin as browsers see it ({@code https://app.example.com}), for
+ *     the CORS self-check; empty means the origin of each request
  */
 public record Settings(
     String bucket,
@@ -37,7 +39,8 @@ public record Settings(
     List<String> allowedTypes,
     Duration urlExpiry,
     boolean publicRead,
-    int maxPending) {
+    int maxPending,
+    Optional<String> publicOrigin) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -93,7 +96,8 @@ public record Settings(
         r.value("allowed-types", DEFAULT_ALLOWED_TYPES, Settings::allowedTypes),
         r.value("url-expiry", DEFAULT_URL_EXPIRY, Settings::urlExpiry),
         r.value("public-read", false, Settings::bool),
-        r.value("max-pending", DEFAULT_MAX_PENDING, Settings::maxPending));
+        r.value("max-pending", DEFAULT_MAX_PENDING, Settings::maxPending),
+        r.optional("public-origin", Settings::publicOrigin));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -119,7 +123,8 @@ public record Settings(
         + ", allowed-types=" + String.join(",", allowedTypes)
         + ", url-expiry=" + urlExpiry
         + ", public-read=" + publicRead
-        + ", max-pending=" + maxPending;
+        + ", max-pending=" + maxPending
+        + ", public-origin=" + publicOrigin.orElse("(from each request)");
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -215,6 +220,23 @@ public record Settings(
           "expected PT1S..P7D (SigV4 URLs live at most 7 days) but was " + d);
     }
     return d;
+  }
+
+  private static Optional<String> publicOrigin(String v) {
+    try {
+      URI uri = new URI(v);
+      boolean bare = (uri.getPath() == null || uri.getPath().isEmpty()) && uri.getQuery() == null
+          && uri.getFragment() == null && uri.getUserInfo() == null;
+      if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))
+          && uri.getHost() != null && bare) {
+        return Optional.of(uri.getScheme() + "://" + uri.getHost().toLowerCase(Locale.ROOT)
+            + (uri.getPort() < 0 ? "" : ":" + uri.getPort()));
+      }
+    } catch (URISyntaxException e) {
+      // fall through to the message below
+    }
+    throw new IllegalArgumentException("expected an origin such as https://app.example.com"
+        + " (scheme, host and optional port, no path) but was '" + v + "'");
   }
 
   private static int maxPending(String v) {

@@ -2,6 +2,7 @@ package dev.directupload.storage;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -31,4 +32,10 @@ public interface ObjectStore {
 
   /** Returns normally when the bucket exists and is reachable with our credentials. */
   void checkBucket();
+
+  /**
+   * Asks the bucket, as a browser would before an upload, whether a page at {@code origin} may
+   * PUT {@code key} with {@code headers}. Throws {@link StorageException} when nobody answers.
+   */
+  PreflightAnswer corsPreflight(String key, String origin, List<String> headers);
 }

@@ -1,6 +1,7 @@
 package dev.directupload.storage;
 
 import dev.directupload.config.Settings;
+import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -20,6 +21,11 @@ import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.HttpExecuteRequest;
+import software.amazon.awssdk.http.HttpExecuteResponse;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.SdkHttpFullRequest;
+import software.amazon.awssdk.http.SdkHttpMethod;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
@@ -49,9 +55,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private final S3Client s3;
   private final S3Presigner presigner;
   private final String bucket;
+  /** The S3 client's HTTP client, also used for the CORS preflight (the SDK has no call for it). */
+  private final SdkHttpClient http;
 
-  S3ObjectStore(S3Client s3, S3Presigner presigner, String bucket) {
+  S3ObjectStore(S3Client s3, S3Presigner presigner, SdkHttpClient http, String bucket) {
     this.s3 = s3;
+    this.http = http;
     this.presigner = presigner;
     this.bucket = bucket;
   }
@@ -59,6 +68,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   /** Builds the client and presigner the settings describe, with these credentials. */
   public static S3ObjectStore create(Settings settings, AwsCredentialsProvider credentials) {
     Region region = settings.region().map(Region::of).orElseGet(S3ObjectStore::regionFromChain);
+    // Ours to close: the SDK does not close an HTTP client it was handed, and one left open
+    // keeps its idle-connection-reaper thread alive after an undeploy.
+    SdkHttpClient http = Apache5HttpClient.builder()
+        .connectionTimeout(Duration.ofSeconds(5))
+        .socketTimeout(Duration.ofSeconds(30))
+        .maxConnections(64)
+        .build();
     S3Configuration s3Config = S3Configuration.builder()
         .pathStyleAccessEnabled(settings.pathStyle())
         .build();
@@ -70,13 +86,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         // reject the SDK's newer default trailing checksums.
         .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-        // A builder, not a built client: the SDK then owns the client and closes it (and its
-        // idle-connection-reaper thread) with ours. A client passed in built would outlive an
-        // undeploy and pin the old class loader.
-        .httpClientBuilder(Apache5HttpClient.builder()
-            .connectionTimeout(Duration.ofSeconds(5))
-            .socketTimeout(Duration.ofSeconds(30))
-            .maxConnections(64))
+        .httpClient(http)
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .apiCallAttemptTimeout(Duration.ofSeconds(10))
             .apiCallTimeout(Duration.ofSeconds(30))
@@ -89,7 +99,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       clientBuilder.endpointOverride(endpoint);
       presignerBuilder.endpointOverride(endpoint);
     });
-    return new S3ObjectStore(clientBuilder.build(), presignerBuilder.build(), settings.bucket());
+    return new S3ObjectStore(clientBuilder.build(), presignerBuilder.build(), http,
+        settings.bucket());
   }
 
   /** The SDK's chain (system property, environment, profile, instance metadata), else us-east-1. */
@@ -219,6 +230,36 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
   }
 
+  @Override
+  public PreflightAnswer corsPreflight(String key, String origin, List<String> headers) {
+    SdkHttpFullRequest request = SdkHttpFullRequest.builder()
+        .uri(publicUrl(key))
+        .method(SdkHttpMethod.OPTIONS)
+        .putHeader("Origin", origin)
+        .putHeader("Access-Control-Request-Method", "PUT")
+        .putHeader("Access-Control-Request-Headers", String.join(",", headers))
+        .build();
+    try {
+      HttpExecuteResponse response = http.prepareRequest(
+          HttpExecuteRequest.builder().request(request).build()).call();
+      response.responseBody().ifPresent(S3ObjectStore::closeQuietly);
+      Map<String, String> answer = new LinkedHashMap<>();
+      response.httpResponse().headers().forEach((name, values) ->
+          answer.put(name.toLowerCase(java.util.Locale.ROOT), String.join(",", values)));
+      return new PreflightAnswer(response.httpResponse().statusCode(), answer);
+    } catch (IOException e) {
+      throw new StorageException("the store did not answer a CORS preflight", e);
+    }
+  }
+
+  private static void closeQuietly(java.io.InputStream body) {
+    try {
+      body.close();
+    } catch (IOException e) {
+      // The answer is in the headers; a body that fails to close only costs a connection.
+    }
+  }
+
   /** Our own words for the caller, the SDK's in the cause for the log. */
   private StorageException failure(String action, SdkException e) {
     String what;
@@ -248,5 +289,6 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   public void close() {
     presigner.close();
     s3.close();
+    http.close();
   }
 }

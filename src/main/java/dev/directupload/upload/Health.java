@@ -6,5 +6,7 @@ import java.util.Optional;
  * Whether the bucket answers, and how full the index is.
  *
  * @param problem what is wrong, in words safe to show anyone; empty when up
+ * @param cors whether browsers at the page's origin may upload; empty while the store is down
  */
-public record Health(boolean up, Optional<String> problem, int completed, int pending) {}
+public record Health(boolean up, Optional<String> problem, int completed, int pending,
+    Optional<CorsStatus> cors) {}

@@ -46,6 +46,7 @@ public final class UploadService {
   private final ObjectStore store;
   private final UploadRegistry registry;
   private final UploadRules rules;
+  private final CorsCheck cors;
   private final Clock clock;
 
   public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
@@ -53,6 +54,7 @@ public final class UploadService {
     this.store = store;
     this.registry = registry;
     this.rules = new UploadRules(settings);
+    this.cors = new CorsCheck(settings, store, clock);
     this.clock = clock;
   }
 
@@ -145,16 +147,21 @@ public final class UploadService {
     return settings.publicRead() ? Optional.of(store.publicUrl(upload.key())) : Optional.empty();
   }
 
-  public Health health() {
+  /**
+   * Whether the bucket answers, and whether a page at {@code requestOrigin} (or at the configured
+   * public origin) may upload to it.
+   */
+  public Health health(String requestOrigin) {
     try {
       store.checkBucket();
-      return new Health(true, Optional.empty(), registry.completedCount(),
-          registry.pendingCount());
     } catch (StorageException e) {
       LOG.log(System.Logger.Level.WARNING, "Health check failed: " + e.getMessage(), e.getCause());
       return new Health(false, Optional.of(e.getMessage()), registry.completedCount(),
-          registry.pendingCount());
+          registry.pendingCount(), Optional.empty());
     }
+    String origin = settings.publicOrigin().orElse(requestOrigin);
+    return new Health(true, Optional.empty(), registry.completedCount(), registry.pendingCount(),
+        Optional.of(cors.check(origin)));
   }
 
   /**

@@ -1,13 +1,18 @@
 package dev.directupload.web;
 
+import dev.directupload.upload.CorsStatus;
 import dev.directupload.upload.Health;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 
-/** {@code api/health}: 200 UP when the bucket answers, 503 DOWN with the reason when not. */
+/**
+ * {@code api/health}: 200 UP when the bucket answers, 503 DOWN with the reason when not, and
+ * whether the bucket's CORS rules let the page upload.
+ */
 final class HealthServlet extends ApiServlet {
   private static final long serialVersionUID = 1L;
 
@@ -17,14 +22,30 @@ final class HealthServlet extends ApiServlet {
     this.service = service;
   }
 
-  record HealthView(String status, String problem, int files, int pending) {}
+  record HealthView(String status, String problem, int files, int pending, CorsView cors) {}
+
+  record CorsView(boolean ok, String origin, String problem, List<Map<String, Object>> rules) {
+    static CorsView of(CorsStatus s) {
+      return new CorsView(s.ok(), s.origin(), s.problem().orElse(null), s.rules());
+    }
+  }
 
   @Override
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     requireGetWithoutSubpath(method, path, req, resp);
-    Health health = service.health();
+    Health health = service.health(origin(req));
     Json.write(resp, health.up() ? 200 : 503, new HealthView(health.up() ? "UP" : "DOWN",
-        health.problem().orElse(null), health.completed(), health.pending()));
+        health.problem().orElse(null), health.completed(), health.pending(),
+        health.cors().map(CorsView::of).orElse(null)));
+  }
+
+  /** The page's origin as this request reached us: scheme, host and any non-default port. */
+  private static String origin(HttpServletRequest req) {
+    String scheme = req.getScheme();
+    int port = req.getServerPort();
+    boolean defaultPort = port <= 0 || ("http".equals(scheme) && port == 80)
+        || ("https".equals(scheme) && port == 443);
+    return scheme + "://" + req.getServerName() + (defaultPort ? "" : ":" + port);
   }
 }

@@ -114,6 +114,9 @@ class SettingsTest {
       "public-read|1|true or false",
       "max-pending|0|at least 1",
       "max-pending|many|whole number",
+      "public-origin|https://app.example.com/upload|origin such as",
+      "public-origin|app.example.com|origin such as",
+      "public-origin|ftp://app.example.com|origin such as",
   })
   void rejectsBadValueNamingTheKeyAndWhatWasExpected(String name, String value, String expected) {
     InvalidSettingException e = assertThrows(InvalidSettingException.class,
@@ -121,6 +124,13 @@ class SettingsTest {
     assertEquals(name, e.settingName());
     assertTrue(e.getMessage().contains("direct-upload." + name), e.getMessage());
     assertTrue(e.getMessage().contains(expected), e.getMessage());
+  }
+
+  @Test
+  void publicOriginIsNormalisedToSchemeHostAndPort() {
+    assertEquals(Optional.of("https://app.example.com:8443"),
+        load("bucket", "b-1", "public-origin", "https://App.Example.com:8443").publicOrigin());
+    assertEquals(Optional.empty(), load("bucket", "b-1").publicOrigin());
   }
 
   @Test

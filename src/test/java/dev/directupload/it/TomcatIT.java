@@ -35,24 +35,16 @@ class TomcatIT {
 
   @Test
   void tomcat11ConfiguredThroughSystemProperties() throws Exception {
-    List<String> properties = List.of(
-        "-Ddirect-upload.bucket=" + BUCKET,
-        "-Ddirect-upload.endpoint=" + store.endpoint(),
-        "-Ddirect-upload.region=" + LocalS3.REGION,
-        "-Ddirect-upload.path-style=true");
-    try (ContainerProcess tomcat = ContainerProcess.tomcat("tomcat-11", properties, List.of())) {
+    try (ContainerProcess tomcat = ContainerProcess.tomcat("tomcat-11", settings("-D"),
+        List.of())) {
       ContainerRoundTrip.run(new ApiClient(tomcat.url("/direct-upload")), "Tomcat 11");
     }
   }
 
   @Test
   void tomcat101ConfiguredThroughContextParameters() throws Exception {
-    List<String> parameters = List.of(
-        "direct-upload.bucket=" + BUCKET,
-        "direct-upload.endpoint=" + store.endpoint(),
-        "direct-upload.region=" + LocalS3.REGION,
-        "direct-upload.path-style=true");
-    try (ContainerProcess tomcat = ContainerProcess.tomcat("tomcat-10.1", List.of(), parameters)) {
+    try (ContainerProcess tomcat = ContainerProcess.tomcat("tomcat-10.1", List.of(),
+        settings(""))) {
       ContainerRoundTrip.run(new ApiClient(tomcat.url("/direct-upload")), "Tomcat 10.1");
     }
   }
@@ -63,6 +55,15 @@ class TomcatIT {
     ContainerProcess.Failure failure =
         ContainerProcess.tomcatFailing("tomcat-11", List.of(), parameters);
     assertTrue(failure.log().contains("Invalid setting 'direct-upload.bucket'"), failure.log());
+  }
+
+  /** The settings as {@code name=value}, each after {@code prefix} ("-D" for system properties). */
+  private static List<String> settings(String prefix) {
+    return List.of(
+        prefix + "direct-upload.bucket=" + BUCKET,
+        prefix + "direct-upload.endpoint=" + store.endpoint(),
+        prefix + "direct-upload.region=" + LocalS3.REGION,
+        prefix + "direct-upload.path-style=true");
   }
 
   /** The war must exist: these tests run after package. */

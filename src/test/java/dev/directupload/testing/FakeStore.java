@@ -2,6 +2,7 @@ package dev.directupload.testing;
 
 import dev.directupload.config.Settings;
 import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.PreflightAnswer;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.S3ObjectStore;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
@@ -30,6 +32,17 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   public final Map<String, StoredObject> objects = new ConcurrentHashMap<>();
   public final List<String> calls = new CopyOnWriteArrayList<>();
   public volatile boolean down;
+  /**
+   * How the bucket answers a CORS preflight: by default as a bucket whose rules allow the
+   * origin, PUT, every requested header, and expose ETag.
+   */
+  public volatile BiFunction<String, List<String>, PreflightAnswer> cors = (origin, headers) ->
+      new PreflightAnswer(200, Map.of(
+          "access-control-allow-origin", origin,
+          "access-control-allow-methods", "GET, PUT",
+          "access-control-allow-headers", String.join(",", headers),
+          "access-control-expose-headers", "ETag"));
+
   /** When set, thrown by every network call: an unexpected bug rather than an outage. */
   public volatile RuntimeException bug;
   private final S3ObjectStore signer;
@@ -97,6 +110,13 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   public void checkBucket() {
     calls.add("checkBucket");
     failIfDown();
+  }
+
+  @Override
+  public PreflightAnswer corsPreflight(String key, String origin, List<String> headers) {
+    calls.add("preflight " + origin);
+    failIfDown();
+    return cors.apply(origin, headers);
   }
 
   /** Closes the real signer's SDK clients, so no test leaves SDK threads behind. */

@@ -256,10 +256,11 @@ class UploadServiceTest {
 
   @Test
   void healthReportsTheStoresProblemInOurWords() {
-    assertTrue(service.health().up());
+    assertTrue(service.health("http://localhost").up());
     store.down = true;
-    Health down = service.health();
+    Health down = service.health("http://localhost");
     assertFalse(down.up());
     assertEquals(Optional.of("the store did not answer while testing"), down.problem());
+    assertEquals(Optional.empty(), down.cors());
   }
 }

@@ -146,6 +146,12 @@ class FilesServletTest {
     ServletCall up = ServletCall.get(health, null, null);
     assertEquals(200, up.status);
     assertEquals("UP", up.json().get("status").getAsString());
+    JsonObject cors = up.json().getAsJsonObject("cors");
+    assertTrue(cors.get("ok").getAsBoolean());
+    assertEquals("http://localhost:8080", cors.get("origin").getAsString(),
+        "the page's origin is the request's");
+    assertEquals("http://localhost:8080", cors.getAsJsonArray("rules").get(0).getAsJsonObject()
+        .getAsJsonArray("AllowedOrigins").get(0).getAsString());
     store.down = true;
     ServletCall down = ServletCall.get(health, null, null);
     assertEquals(503, down.status);

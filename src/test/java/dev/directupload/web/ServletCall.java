@@ -40,6 +40,9 @@ final class ServletCall {
     when(req.getPathInfo()).thenReturn(pathInfo);
     when(req.getRequestURI()).thenReturn("/app/api/x" + (pathInfo == null ? "" : pathInfo));
     when(req.getContentType()).thenReturn(contentType);
+    when(req.getScheme()).thenReturn("http");
+    when(req.getServerName()).thenReturn("localhost");
+    when(req.getServerPort()).thenReturn(8080);
     when(req.getContentLengthLong()).thenReturn(requestBody == null ? -1L : requestBody.length);
     Map<String, String> params = new HashMap<>();
     if (query != null) {
