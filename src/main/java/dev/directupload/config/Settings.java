@@ -28,6 +28,8 @@ import java.util.regex.Pattern;
  * @param maxPending how many signed-but-unfinished uploads the index holds at most
  * @param publicOrigin the page's origin as browsers see it ({@code https://app.example.com}), for
  *     the CORS self-check; empty means the origin of each request
+ * @param allowedOrigins other origins whose pages may call the state-changing API
+ * @param rateLimit presigns per minute per user or address; 0 turns the limit off
  */
 public record Settings(
     String bucket,
@@ -40,7 +42,9 @@ public record Settings(
     Duration urlExpiry,
     boolean publicRead,
     int maxPending,
-    Optional<String> publicOrigin) {
+    Optional<String> publicOrigin,
+    List<String> allowedOrigins,
+    int rateLimit) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -79,8 +83,11 @@ public record Settings(
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9!_.*'()/-]{0,200}");
   private static final Pattern MEDIA_TOKEN = Pattern.compile("[a-z0-9!#$&^_.+-]+");
 
+  public static final int DEFAULT_RATE_LIMIT = 600;
+
   public Settings {
     allowedTypes = List.copyOf(allowedTypes);
+    allowedOrigins = List.copyOf(allowedOrigins);
   }
 
   /** Reads and validates every setting; the first bad one stops start-up with its name. */
@@ -97,7 +104,9 @@ public record Settings(
         r.value("url-expiry", DEFAULT_URL_EXPIRY, Settings::urlExpiry),
         r.value("public-read", false, Settings::bool),
         r.value("max-pending", DEFAULT_MAX_PENDING, Settings::maxPending),
-        r.optional("public-origin", Settings::publicOrigin));
+        r.optional("public-origin", Settings::publicOrigin),
+        r.value("allowed-origins", List.of(), Settings::allowedOrigins),
+        r.value("rate-limit", DEFAULT_RATE_LIMIT, Settings::rateLimit));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -124,7 +133,9 @@ public record Settings(
         + ", url-expiry=" + urlExpiry
         + ", public-read=" + publicRead
         + ", max-pending=" + maxPending
-        + ", public-origin=" + publicOrigin.orElse("(from each request)");
+        + ", public-origin=" + publicOrigin.orElse("(from each request)")
+        + ", allowed-origins=" + (allowedOrigins.isEmpty() ? "(none)" : String.join(",", allowedOrigins))
+        + ", rate-limit=" + (rateLimit == 0 ? "off" : rateLimit + "/min");
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -239,15 +250,33 @@ public record Settings(
         + " (scheme, host and optional port, no path) but was '" + v + "'");
   }
 
+  private static List<String> allowedOrigins(String v) {
+    List<String> origins = new ArrayList<>();
+    for (String part : v.split(",")) {
+      if (!part.isBlank()) {
+        origins.add(publicOrigin(part.trim()).orElseThrow());
+      }
+    }
+    return origins;
+  }
+
   private static int maxPending(String v) {
+    return wholeNumber(v, 1);
+  }
+
+  private static int rateLimit(String v) {
+    return wholeNumber(v, 0);
+  }
+
+  private static int wholeNumber(String v, int min) {
     int n;
     try {
       n = Integer.parseInt(v.trim());
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("expected a whole number but was '" + v + "'", e);
     }
-    if (n < 1) {
-      throw new IllegalArgumentException("expected at least 1 but was " + n);
+    if (n < min) {
+      throw new IllegalArgumentException("expected at least " + min + " but was " + n);
     }
     return n;
   }

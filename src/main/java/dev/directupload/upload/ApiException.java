@@ -8,10 +8,17 @@ public final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   private final ErrorCode code;
+  private final int retryAfterSeconds;
 
   public ApiException(ErrorCode code, String message) {
+    this(code, message, code.retryAfterSeconds());
+  }
+
+  /** An error that passes with time, when the wait is known exactly. */
+  public ApiException(ErrorCode code, String message, int retryAfterSeconds) {
     super(message);
     this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public ApiException(ErrorCode code) {
@@ -20,5 +27,10 @@ public final class ApiException extends RuntimeException {
 
   public ErrorCode code() {
     return code;
+  }
+
+  /** Seconds to wait before trying again; 0 when trying again will not help. */
+  public int retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 }

@@ -12,12 +12,14 @@ public enum ErrorCode {
   FILE_TOO_LARGE(400, "The file is larger than allowed."),
   TYPE_NOT_ALLOWED(400, "This type of file is not allowed."),
   INVALID_CHECKSUM(400, "The checksum is not a base64 SHA-256 digest."),
+  FORBIDDEN_ORIGIN(403, "Requests from this page's origin are not allowed."),
   NOT_FOUND(404, "Not found."),
   METHOD_NOT_ALLOWED(405, "This method is not allowed here."),
   NOT_UPLOADED(409, "The file is not in storage yet."),
   BODY_TOO_LARGE(413, "The request body is too large."),
   UNSUPPORTED_MEDIA_TYPE(415, "The request body must be application/json."),
   OBJECT_MISMATCH(422, "The stored object differs from what was signed; it was removed."),
+  TOO_MANY_REQUESTS(429, "Too many uploads started; slow down and try again shortly."),
   TOO_MANY_PENDING(503, "Too many uploads are in progress; try again shortly."),
   STORAGE_UNAVAILABLE(503, "The storage is not available right now; try again shortly."),
   INTERNAL_ERROR(500, "Something went wrong on our side.");
@@ -40,6 +42,6 @@ public enum ErrorCode {
 
   /** Seconds a client should wait before trying again, for the errors that pass with time. */
   public int retryAfterSeconds() {
-    return httpStatus == 503 ? 5 : 0;
+    return httpStatus == 503 || httpStatus == 429 ? 5 : 0;
   }
 }

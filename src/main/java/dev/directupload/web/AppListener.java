@@ -70,6 +70,15 @@ public final class AppListener implements ServletContextListener {
     housekeeping.scheduleWithFixedDelay(() -> runSafely(service::expirePending),
         HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
 
+    String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
+    context.addFilter("security-headers", new SecurityHeadersFilter(bucketOrigin))
+        .addMappingForUrlPatterns(null, false, "/*");
+    context.addFilter("origin-check", new OriginCheckFilter(settings))
+        .addMappingForUrlPatterns(null, false, "/api/*");
+    if (settings.rateLimit() > 0) {
+      context.addFilter("rate-limit", new RateLimitFilter(settings.rateLimit()))
+          .addMappingForServletNames(null, false, "uploads");
+    }
     register(context, "config", new ConfigServlet(settings), "/api/config");
     register(context, "uploads", new UploadsServlet(service), "/api/uploads", "/api/uploads/*");
     register(context, "files", new FilesServlet(service), "/api/files", "/api/files/*");

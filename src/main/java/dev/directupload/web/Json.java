@@ -46,8 +46,8 @@ final class Json {
   /** The single mapping from an API error to HTTP: its status, {@code Retry-After}, JSON body. */
   static void writeError(HttpServletResponse resp, ApiException e) throws IOException {
     ErrorCode code = e.code();
-    if (code.retryAfterSeconds() > 0) {
-      resp.setHeader("Retry-After", Integer.toString(code.retryAfterSeconds()));
+    if (e.retryAfterSeconds() > 0) {
+      resp.setHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
     }
     write(resp, code.httpStatus(), Map.of("error", new ErrorBody(code.name(), e.getMessage())));
   }

@@ -38,6 +38,8 @@ class SettingsTest {
     assertEquals(Duration.ofMinutes(15), s.urlExpiry());
     assertFalse(s.publicRead());
     assertEquals(10_000, s.maxPending());
+    assertEquals(600, s.rateLimit());
+    assertEquals(List.of(), s.allowedOrigins());
     assertTrue(s.allowsType("application/pdf"));
   }
 
@@ -117,6 +119,9 @@ class SettingsTest {
       "public-origin|https://app.example.com/upload|origin such as",
       "public-origin|app.example.com|origin such as",
       "public-origin|ftp://app.example.com|origin such as",
+      "allowed-origins|https://a.example, not-an-origin|origin such as",
+      "rate-limit|-1|at least 0",
+      "rate-limit|fast|whole number",
   })
   void rejectsBadValueNamingTheKeyAndWhatWasExpected(String name, String value, String expected) {
     InvalidSettingException e = assertThrows(InvalidSettingException.class,

@@ -221,13 +221,47 @@ class UploadRoundTripIT {
     assertTrue(page.body().contains("<title>direct-upload</title>"));
     assertEquals(200, app.get("app.js").statusCode());
     assertEquals(404, app.get("WEB-INF/web.xml").statusCode());
+    String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
+    assertTrue(csp.contains("connect-src 'self' " + store.endpoint()), csp);
+    assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElseThrow());
     HttpResponse<String> health = app.get("api/health");
     assertEquals(200, health.statusCode(), health.body());
     assertEquals("UP", json(health).get("status").getAsString());
+    assertEquals("no-store", health.headers().firstValue("Cache-Control").orElseThrow());
     HttpResponse<String> unknown = app.get("api/unknown");
     assertEquals(404, unknown.statusCode());
     assertTrue(unknown.headers().firstValue("Content-Type").orElseThrow()
         .startsWith("application/json"));
+  }
+
+  @Test
+  void aPageOfAnotherSiteCannotStartOrDeleteUploads() throws Exception {
+    int pendingBefore = json(app.get("api/uploads?status=pending")).getAsJsonArray("uploads")
+        .size();
+    HttpResponse<String> forged = app.http.send(HttpRequest.newBuilder(
+        URI.create(app.base + "api/uploads"))
+        .header("Content-Type", "application/json")
+        .header("Origin", "https://evil.example")
+        .POST(HttpRequest.BodyPublishers.ofString(
+            "{\"filename\":\"a.txt\",\"contentType\":\"text/plain\",\"size\":1}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(403, forged.statusCode(), forged.body());
+    assertEquals("FORBIDDEN_ORIGIN", json(forged).getAsJsonObject("error").get("code")
+        .getAsString());
+    assertEquals(pendingBefore, json(app.get("api/uploads?status=pending"))
+        .getAsJsonArray("uploads").size());
+  }
+
+  @Test
+  void presignsBeyondTheRateLimitAre429() throws Exception {
+    try (AppUnderTest limited = AppUnderTest.start(store, BUCKET, "rate-limit", "2")) {
+      limited.presign("1.txt", "text/plain", 1);
+      limited.presign("2.txt", "text/plain", 1);
+      HttpResponse<String> third = limited.post("api/uploads",
+          "{\"filename\":\"3.txt\",\"contentType\":\"text/plain\",\"size\":1}");
+      assertEquals(429, third.statusCode(), third.body());
+      assertEquals("30", third.headers().firstValue("Retry-After").orElseThrow());
+    }
   }
 
   @Test

@@ -1,0 +1,167 @@
+package dev.directupload.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.anyInt;
+import static org.mockito.ArgumentMatchers.anyString;
+import static org.mockito.Mockito.doAnswer;
+import static org.mockito.Mockito.mock;
+import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.verify;
+import static org.mockito.Mockito.when;
+
+import dev.directupload.testing.TestSettings;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The browser-safety filters: what passes to the servlets, and the JSON answer when not. */
+class FiltersTest {
+
+  /** One request through a filter: what it answered, and whether the chain went on. */
+  private static final class Call {
+    int status = 200;
+    final Map<String, String> headers = new HashMap<>();
+    final ByteArrayOutputStream body = new ByteArrayOutputStream();
+    boolean passed;
+  }
+
+  private static Call run(HttpFilter filter, String method, String pathInfo,
+      Map<String, String> requestHeaders) throws Exception {
+    Call call = new Call();
+    HttpServletRequest req = mock(HttpServletRequest.class);
+    when(req.getMethod()).thenReturn(method);
+    when(req.getPathInfo()).thenReturn(pathInfo);
+    when(req.getScheme()).thenReturn("https");
+    when(req.getServerName()).thenReturn("app.example.com");
+    when(req.getServerPort()).thenReturn(443);
+    when(req.getRemoteAddr()).thenReturn("192.0.2.7");
+    when(req.getHeader(anyString())).thenAnswer(i -> requestHeaders.get(i.getArgument(0)));
+    HttpServletResponse resp = mock(HttpServletResponse.class);
+    doAnswer(i -> call.status = i.getArgument(0, Integer.class)).when(resp).setStatus(anyInt());
+    doAnswer(i -> call.headers.put(i.getArgument(0), i.getArgument(1))).when(resp)
+        .setHeader(anyString(), anyString());
+    when(resp.getOutputStream()).thenReturn(new ServletOutputStream() {
+      @Override
+      public void write(int b) {
+        call.body.write(b);
+      }
+
+      @Override
+      public boolean isReady() {
+        return true;
+      }
+
+      @Override
+      public void setWriteListener(WriteListener listener) {}
+    });
+    FilterChain chain = mock(FilterChain.class);
+    doAnswer(i -> call.passed = true).when(chain).doFilter(any(), any());
+    filter.doFilter(req, resp, chain);
+    if (!call.passed) {
+      verify(chain, never()).doFilter(any(), any());
+    }
+    return call;
+  }
+
+  private final OriginCheckFilter origins = new OriginCheckFilter(TestSettings.with(
+      "allowed-origins", "https://partner.example.org", "public-origin", "https://uploads.example.com"));
+
+  @Test
+  void sameOriginPostPasses() throws Exception {
+    assertTrue(run(origins, "POST", null, Map.of("Origin", "https://app.example.com")).passed);
+  }
+
+  @Test
+  void configuredOriginsPass() throws Exception {
+    assertTrue(run(origins, "POST", null, Map.of("Origin", "https://partner.example.org")).passed);
+    assertTrue(run(origins, "DELETE", "/x", Map.of("Origin", "https://uploads.example.com")).passed);
+  }
+
+  @Test
+  void clientsThatSendNoOriginPass() throws Exception {
+    assertTrue(run(origins, "POST", null, Map.of()).passed);
+  }
+
+  @Test
+  void foreignOriginIsRefusedWithJson403() throws Exception {
+    for (String method : new String[] {"POST", "DELETE", "PUT", "PATCH"}) {
+      Call call = run(origins, method, null, Map.of("Origin", "https://evil.example"));
+      assertFalse(call.passed, method);
+      assertEquals(403, call.status);
+      String body = call.body.toString(StandardCharsets.UTF_8);
+      assertTrue(body.contains("\"code\":\"FORBIDDEN_ORIGIN\""), body);
+      assertTrue(body.contains("https://evil.example"), body);
+    }
+  }
+
+  @Test
+  void opaqueNullOriginIsRefused() throws Exception {
+    assertFalse(run(origins, "POST", null, Map.of("Origin", "null")).passed);
+  }
+
+  @Test
+  void crossSiteFetchWithoutOriginIsRefused() throws Exception {
+    assertFalse(run(origins, "POST", null, Map.of("Sec-Fetch-Site", "cross-site")).passed);
+    assertTrue(run(origins, "POST", null, Map.of("Sec-Fetch-Site", "same-origin")).passed);
+  }
+
+  @Test
+  void readsFromAnyOriginPass() throws Exception {
+    assertTrue(run(origins, "GET", null, Map.of("Origin", "https://evil.example")).passed);
+  }
+
+  @Test
+  void securityHeadersOnEveryResponse() throws Exception {
+    Call call = run(new SecurityHeadersFilter("https://bucket.s3.eu-west-1.amazonaws.com"), "GET",
+        null, Map.of());
+    assertTrue(call.passed);
+    String csp = call.headers.get("Content-Security-Policy");
+    assertTrue(csp.startsWith("default-src 'self'; script-src 'self'; style-src 'self'"), csp);
+    assertTrue(csp.contains("connect-src 'self' https://bucket.s3.eu-west-1.amazonaws.com"), csp);
+    assertTrue(csp.contains("frame-ancestors 'none'"), csp);
+    assertFalse(csp.contains("unsafe-inline"), csp);
+    assertEquals("nosniff", call.headers.get("X-Content-Type-Options"));
+    assertEquals("no-referrer", call.headers.get("Referrer-Policy"));
+    assertEquals("DENY", call.headers.get("X-Frame-Options"));
+  }
+
+  @Test
+  void presignsBeyondTheLimitAre429WithRetryAfter() throws Exception {
+    RateLimitFilter limit = new RateLimitFilter(2);
+    assertTrue(run(limit, "POST", null, Map.of()).passed);
+    assertTrue(run(limit, "POST", null, Map.of()).passed);
+    Call refused = run(limit, "POST", null, Map.of());
+    assertFalse(refused.passed);
+    assertEquals(429, refused.status);
+    assertEquals("30", refused.headers.get("Retry-After"));
+    assertTrue(refused.body.toString(StandardCharsets.UTF_8).contains("TOO_MANY_REQUESTS"));
+    assertTrue(run(limit, "POST", "/abc/complete", Map.of()).passed, "only presigns count");
+    assertTrue(run(limit, "GET", null, Map.of()).passed);
+  }
+
+  @Test
+  void tokensRefillOverTheMinutePerClient() {
+    AtomicLong now = new AtomicLong();
+    RateLimiter limiter = new RateLimiter(60, now::get);
+    for (int i = 0; i < 60; i++) {
+      assertEquals(0, limiter.acquire("a"), "burst of a minute's worth");
+    }
+    assertEquals(1, limiter.acquire("a"));
+    assertEquals(0, limiter.acquire("b"), "clients do not share a bucket");
+    now.addAndGet(1_000_000_000L);
+    assertEquals(0, limiter.acquire("a"), "one token back after a second at 60/min");
+    assertEquals(1, limiter.acquire("a"));
+  }
+}
