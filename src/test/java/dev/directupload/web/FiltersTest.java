@@ -14,8 +14,6 @@ import static org.mockito.Mockito.when;
 
 import dev.directupload.testing.TestSettings;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -52,20 +50,7 @@ class FiltersTest {
     doAnswer(i -> call.status = i.getArgument(0, Integer.class)).when(resp).setStatus(anyInt());
     doAnswer(i -> call.headers.put(i.getArgument(0), i.getArgument(1))).when(resp)
         .setHeader(anyString(), anyString());
-    when(resp.getOutputStream()).thenReturn(new ServletOutputStream() {
-      @Override
-      public void write(int b) {
-        call.body.write(b);
-      }
-
-      @Override
-      public boolean isReady() {
-        return true;
-      }
-
-      @Override
-      public void setWriteListener(WriteListener listener) {}
-    });
+    when(resp.getOutputStream()).thenReturn(new CapturedOutput(call.body));
     FilterChain chain = mock(FilterChain.class);
     doAnswer(i -> call.passed = true).when(chain).doFilter(any(), any());
     filter.doFilter(req, resp, chain);

@@ -11,8 +11,6 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
-import jakarta.servlet.ServletOutputStream;
-import jakarta.servlet.WriteListener;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -85,20 +83,7 @@ final class ServletCall {
         i.getArgument(1, String.class))).when(resp).setHeader(anyString(), anyString());
     doAnswer(i -> call.contentType = i.getArgument(0, String.class)).when(resp)
         .setContentType(anyString());
-    when(resp.getOutputStream()).thenReturn(new ServletOutputStream() {
-      @Override
-      public void write(int b) {
-        call.body.write(b);
-      }
-
-      @Override
-      public boolean isReady() {
-        return true;
-      }
-
-      @Override
-      public void setWriteListener(WriteListener listener) {}
-    });
+    when(resp.getOutputStream()).thenReturn(new CapturedOutput(call.body));
     servlet.service(req, resp);
     return call;
   }
