@@ -11,6 +11,7 @@ public enum ErrorCode {
   INVALID_SIZE(400, "The file size is not acceptable."),
   FILE_TOO_LARGE(400, "The file is larger than allowed."),
   TYPE_NOT_ALLOWED(400, "This type of file is not allowed."),
+  TYPE_MISMATCH(400, "The file's type contradicts its extension."),
   INVALID_CHECKSUM(400, "The checksum is not a base64 SHA-256 digest."),
   FORBIDDEN_ORIGIN(403, "Requests from this page's origin are not allowed."),
   NOT_FOUND(404, "Not found."),

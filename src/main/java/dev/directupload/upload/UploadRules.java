@@ -22,6 +22,14 @@ public final class UploadRules {
   private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
       + "/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}");
 
+  /** Names Windows reserves for devices, with or without an extension ("CON", "nul.txt"). */
+  private static final Pattern DEVICE_NAME =
+      Pattern.compile("(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\\$|conout\\$)(\\..*)?");
+  /** Extensions that run when opened: hidden behind another one, they are a classic trap. */
+  private static final java.util.Set<String> EXECUTABLE = java.util.Set.of("exe", "com", "bat",
+      "cmd", "scr", "pif", "msi", "msp", "cpl", "dll", "hta", "jar", "js", "jse", "vbs", "vbe",
+      "wsf", "wsh", "ps1", "psm1", "lnk", "reg", "sh", "app", "apk", "command", "scf", "url");
+
   private final Settings settings;
 
   public UploadRules(Settings settings) {
@@ -49,6 +57,21 @@ public final class UploadRules {
     if (name.equals(".") || name.equals("..")) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, "filename must not be . or ..");
     }
+    if (name.endsWith(".") || name.endsWith(" ")) {
+      // Windows drops them when saving: "a.exe." would be saved as "a.exe".
+      throw new ApiException(ErrorCode.INVALID_FILENAME,
+          "filename must not end with a dot or a space");
+    }
+    if (DEVICE_NAME.matcher(name.strip()).matches()) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "'" + name.strip()
+          + "' is a reserved device name on Windows; rename the file");
+    }
+    String[] parts = name.toLowerCase(Locale.ROOT).split("\\.");
+    if (parts.length >= 3 && EXECUTABLE.contains(parts[parts.length - 1])) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "filename ends in ."
+          + parts[parts.length - 2] + "." + parts[parts.length - 1]
+          + ": an executable disguised as a document is not accepted");
+    }
     int bad = name.codePoints().filter(UploadRules::isInvisibleOrControl).findFirst().orElse(-1);
     if (bad >= 0) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, String.format(Locale.ROOT,
@@ -73,6 +96,25 @@ public final class UploadRules {
           + " are not allowed; allowed: " + String.join(", ", settings.allowedTypes()));
     }
     return type;
+  }
+
+  /**
+   * Refuses a type that contradicts the name's extension, such as {@code cat.png} sent as
+   * {@code text/html}: the type is what a browser renders, the extension what a person trusts.
+   * Unknown extensions and unknown types are left to the allowlist.
+   */
+  public void typeMatchesName(String filename, String contentType) {
+    int dot = filename.lastIndexOf('.');
+    if (dot < 0) {
+      return;
+    }
+    String extension = filename.substring(dot + 1).toLowerCase(Locale.ROOT);
+    java.util.Set<String> expected = MediaTypes.forExtension(extension);
+    if (!expected.isEmpty() && MediaTypes.isKnown(contentType) && !expected.contains(contentType)) {
+      throw new ApiException(ErrorCode.TYPE_MISMATCH, "a ." + extension + " file should be "
+          + String.join(" or ", new java.util.TreeSet<>(expected)) + " but was sent as "
+          + contentType);
+    }
   }
 
   /** A size in bytes between 1 and the configured maximum. */

@@ -64,6 +64,7 @@ public final class UploadService {
     String contentType = rules.contentType(request.contentType());
     long size = rules.size(request.size());
     Optional<String> checksum = rules.checksumSha256(request.checksumSha256());
+    rules.typeMatchesName(filename, contentType);
 
     Instant now = clock.instant();
     String id = UploadIds.next();

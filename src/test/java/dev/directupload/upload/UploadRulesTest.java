@@ -23,7 +23,8 @@ class UploadRulesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"", "   ", ".", "..", "a/b.txt", "..\\evil.txt", "nul\u0000.txt",
-      "line\nbreak.txt", "tab\t.txt", "gpj\u202Eexe.txt", "iso\u2066late.txt"})
+      "line\nbreak.txt", "tab\t.txt", "gpj\u202Eexe.txt", "iso\u2066late.txt", "CON", "aux.txt",
+      "com1.jpg", "Lpt9", "invoice.pdf.exe", "song.mp3.vbs", "a.txt.", "a.txt "})
   void rejectsFilenamesThatAreNotPlainNames(String name) {
     ApiException e = assertThrows(ApiException.class, () -> rules.filename(name));
     assertEquals(ErrorCode.INVALID_FILENAME, e.code());
@@ -46,6 +47,28 @@ class UploadRulesTest {
   void acceptsUnicodeNamesUpTo255Bytes() {
     String name = "\u00e9".repeat(125) + ".txt"; // 254 bytes
     assertEquals(name, rules.filename(name));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"console.txt", "setup.exe", "notes.v2.txt", "archive.tar.gz", "conf"})
+  void acceptsNamesThatOnlyLookSuspicious(String name) {
+    assertEquals(name, rules.filename(name));
+  }
+
+  @ParameterizedTest(name = "{0} as {1}")
+  @CsvSource({"cat.png, text/html", "notes.txt, image/png", "page.html, text/plain",
+      "photo.JPG, image/png"})
+  void refusesTypesThatContradictTheExtension(String name, String type) {
+    assertEquals(ErrorCode.TYPE_MISMATCH,
+        assertThrows(ApiException.class, () -> rules.typeMatchesName(name, type)).code());
+  }
+
+  @ParameterizedTest(name = "{0} as {1}")
+  @CsvSource({"photo.jpeg, image/jpeg", "data.csv, application/vnd.ms-excel",
+      "a.zip, application/x-zip-compressed", "README, text/plain", "model.stl, model/stl",
+      "cat.png, application/x-unknown"})
+  void acceptsMatchingUnknownOrExtensionlessTypes(String name, String type) {
+    rules.typeMatchesName(name, type);
   }
 
   @Test
