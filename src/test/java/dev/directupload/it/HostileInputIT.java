@@ -20,9 +20,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -41,9 +38,7 @@ class HostileInputIT {
   static void start() throws Exception {
     store = LocalS3.inMemory(true).withBucket(BUCKET);
     app = AppUnderTest.start(store, BUCKET, "max-file-size", "1MiB");
-    s3 = S3Client.builder().endpointOverride(store.endpoint()).region(Region.of(LocalS3.REGION))
-        .forcePathStyle(true).credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY))).build();
+    s3 = store.client();
   }
 
   @AfterAll

@@ -20,10 +20,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -40,13 +37,7 @@ class UploadRoundTripIT {
   static void start() throws Exception {
     store = LocalS3.inMemory(true).withBucket(BUCKET);
     app = AppUnderTest.start(store, BUCKET);
-    s3 = S3Client.builder()
-        .endpointOverride(store.endpoint())
-        .region(Region.of(LocalS3.REGION))
-        .forcePathStyle(true)
-        .credentialsProvider(StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)))
-        .build();
+    s3 = store.client();
   }
 
   @AfterAll

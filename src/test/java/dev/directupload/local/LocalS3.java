@@ -10,6 +10,10 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * An S3-compatible store in this JVM: S3Proxy on a loopback port with SigV4 authentication and
@@ -96,6 +100,17 @@ public final class LocalS3 implements AutoCloseable {
 
   public URI endpoint() {
     return URI.create("http://127.0.0.1:" + port);
+  }
+
+  /** An SDK client for this store, for tests that look at or write to the bucket directly. */
+  public S3Client client() {
+    return S3Client.builder()
+        .endpointOverride(endpoint())
+        .region(Region.of(REGION))
+        .forcePathStyle(true)
+        .credentialsProvider(StaticCredentialsProvider.create(
+            AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .build();
   }
 
   public BlobStore blobs() {
