@@ -23,9 +23,14 @@ import java.util.function.Predicate;
 public final class UploadRegistry {
   private final int maxPending;
   private final Map<String, Upload> byId = new ConcurrentHashMap<>();
-  /** Completed uploads, newest first: a page is a walk from a cursor, never a sort. */
-  private final ConcurrentNavigableMap<ListingKey, Upload> newestFirst = new ConcurrentSkipListMap<>();
+  /**
+   * Each owner's completed uploads, newest first: a page is a walk from a cursor through the
+   * owner's own files, never a sort or a scan of everyone's.
+   */
+  private final Map<String, ConcurrentNavigableMap<ListingKey, Upload>> completedByOwner =
+      new ConcurrentHashMap<>();
   private final AtomicInteger pending = new AtomicInteger();
+  private final AtomicInteger completed = new AtomicInteger();
   /** Ids removed while a rebuild runs, so the rebuild cannot bring back what was just deleted. */
   private volatile Set<String> removedDuringRebuild;
 
@@ -68,7 +73,8 @@ public final class UploadRegistry {
       }
       Upload done = current.completed(at);
       pending.decrementAndGet();
-      newestFirst.put(ListingKey.of(done), done);
+      listed(done.owner()).put(ListingKey.of(done), done);
+      completed.incrementAndGet();
       return done;
     }));
   }
@@ -84,7 +90,8 @@ public final class UploadRegistry {
     }
     boolean[] added = {false};
     byId.computeIfAbsent(upload.id(), id -> {
-      newestFirst.put(ListingKey.of(upload), upload);
+      listed(upload.owner()).put(ListingKey.of(upload), upload);
+      completed.incrementAndGet();
       added[0] = true;
       return upload;
     });
@@ -109,7 +116,8 @@ public final class UploadRegistry {
       }
       removed[0] = current;
       if (current.isCompleted()) {
-        newestFirst.remove(ListingKey.of(current));
+        listed(current.owner()).remove(ListingKey.of(current));
+        completed.decrementAndGet();
       } else {
         pending.decrementAndGet();
       }
@@ -146,20 +154,22 @@ public final class UploadRegistry {
   }
 
   /**
-   * Up to {@code limit} completed uploads visible to the caller, newest first, starting after the
-   * cursor (empty: from the newest).
+   * Up to {@code limit} of the owner's completed uploads, newest first, starting after the cursor
+   * (empty: from the newest).
    */
-  public FilePage page(Predicate<Upload> visible, int limit, Optional<String> cursor) {
+  public FilePage page(String owner, int limit, Optional<String> cursor) {
+    ConcurrentNavigableMap<ListingKey, Upload> all = completedByOwner.get(owner);
+    if (all == null) {
+      cursor.ifPresent(ListingKey::fromCursor); // a bad cursor is refused even on an empty list
+      return new FilePage(List.of(), Optional.empty());
+    }
     ConcurrentNavigableMap<ListingKey, Upload> from = cursor
-        .map(c -> newestFirst.tailMap(ListingKey.fromCursor(c), false))
-        .orElse(newestFirst);
+        .map(c -> all.tailMap(ListingKey.fromCursor(c), false))
+        .orElse(all);
     List<Upload> files = new ArrayList<>(Math.min(limit, 64));
     ListingKey last = null;
     boolean more = false;
     for (var entry : from.entrySet()) {
-      if (!visible.test(entry.getValue())) {
-        continue;
-      }
       if (files.size() == limit) {
         more = true;
         break;
@@ -170,12 +180,16 @@ public final class UploadRegistry {
     return new FilePage(files, more ? Optional.of(last.toCursor()) : Optional.empty());
   }
 
+  private ConcurrentNavigableMap<ListingKey, Upload> listed(String owner) {
+    return completedByOwner.computeIfAbsent(owner, o -> new ConcurrentSkipListMap<>());
+  }
+
   public int pendingCount() {
     return pending.get();
   }
 
   public int completedCount() {
-    return newestFirst.size();
+    return completed.get();
   }
 
   /** From now on, remember removed ids so a rebuild does not resurrect them. */

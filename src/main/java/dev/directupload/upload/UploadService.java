@@ -68,8 +68,10 @@ public final class UploadService {
 
     Instant now = clock.instant();
     String id = UploadIds.next();
-    String key = settings.keyPrefix() + KEY_DATE.format(now) + "/" + id + "/"
-        + UploadRules.keySafeName(filename);
+    // The owner's own folder: an operator sees whose files are whose, and a per-user IAM or
+    // lifecycle rule can target it.
+    String key = settings.keyPrefix() + UploadRules.keySafeName(owner) + "/"
+        + KEY_DATE.format(now) + "/" + id + "/" + UploadRules.keySafeName(filename);
     Map<String, String> metadata = Map.of(
         META_ID, id,
         META_FILENAME, PercentEncoding.encode(filename),
@@ -125,7 +127,7 @@ public final class UploadService {
       throw new ApiException(ErrorCode.INVALID_REQUEST,
           "expected limit 1.." + MAX_PAGE_SIZE + " but was " + size);
     }
-    return registry.page(u -> u.owner().equals(owner), size, cursor);
+    return registry.page(owner, size, cursor);
   }
 
   /** The owner's pending uploads, oldest first. */

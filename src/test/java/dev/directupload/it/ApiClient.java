@@ -12,15 +12,24 @@ import java.time.Duration;
 
 /** The API of one running application, spoken with the JDK's HTTP client as a script would. */
 class ApiClient {
-  final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5))
-      .followRedirects(HttpClient.Redirect.NEVER)
-      .build();
+  final HttpClient http;
   final String base;
 
   /** {@code base} is the application's URL, ending in '/'. */
   ApiClient(String base) {
+    this(base, newClient().build());
+  }
+
+  ApiClient(String base, HttpClient http) {
     this.base = base;
+    this.http = http;
+  }
+
+  /** Redirects are not followed: tests look at them. */
+  static HttpClient.Builder newClient() {
+    return HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(5))
+        .followRedirects(HttpClient.Redirect.NEVER);
   }
 
   HttpResponse<String> get(String path) throws IOException, InterruptedException {

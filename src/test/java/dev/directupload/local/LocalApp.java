@@ -5,9 +5,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
+import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.security.Constraint;
+import org.eclipse.jetty.security.HashLoginService;
+import org.eclipse.jetty.security.UserStore;
+import org.eclipse.jetty.security.authentication.BasicAuthenticator;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.security.Credential;
 
 /**
  * The application in an embedded Jetty, shaped like a deployed WAR: the same {@code webapp/}
@@ -32,6 +39,16 @@ public final class LocalApp {
    * loopback, with these {@code direct-upload.*} context parameters.
    */
   public static Server newServer(int port, String contextPath, Map<String, String> parameters) {
+    return newServer(port, contextPath, parameters, Map.of());
+  }
+
+  /**
+   * The same, with container-managed authentication when {@code users} (name to password) is
+   * not empty: HTTP Basic over a {@link HashLoginService}, every path for role "user", as a
+   * Tomcat realm or Jetty login service does it for a deployed WAR.
+   */
+  public static Server newServer(int port, String contextPath, Map<String, String> parameters,
+      Map<String, String> users) {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -46,6 +63,21 @@ public final class LocalApp {
     parameters.forEach(context::setInitParameter);
     context.addEventListener(new AppListener());
     context.addServlet(DefaultServlet.class, "/");
+    if (!users.isEmpty()) {
+      UserStore store = new UserStore();
+      users.forEach((name, password) ->
+          store.addUser(name, Credential.getCredential(password), new String[] {"user"}));
+      HashLoginService logins = new HashLoginService("direct-upload");
+      logins.setUserStore(store);
+      ConstraintMapping everything = new ConstraintMapping();
+      everything.setPathSpec("/*");
+      everything.setConstraint(Constraint.from("user"));
+      ConstraintSecurityHandler security = new ConstraintSecurityHandler();
+      security.setLoginService(logins);
+      security.setAuthenticator(new BasicAuthenticator());
+      security.addConstraintMapping(everything);
+      context.setSecurityHandler(security);
+    }
     server.setHandler(context);
     server.setStopAtShutdown(false);
     return server;

@@ -114,11 +114,11 @@ class UploadRegistryTest {
       registry.addPending(pending(id(i), T0.plusSeconds(60)), T0);
       registry.markCompleted(id(i), T0.plusSeconds(i));
     }
-    FilePage first = registry.page(u -> true, 2, Optional.empty());
+    FilePage first = registry.page("anonymous", 2, Optional.empty());
     assertEquals(List.of(id(5), id(4)), ids(first));
-    FilePage second = registry.page(u -> true, 2, first.nextCursor());
+    FilePage second = registry.page("anonymous", 2, first.nextCursor());
     assertEquals(List.of(id(3), id(2)), ids(second));
-    FilePage last = registry.page(u -> true, 2, second.nextCursor());
+    FilePage last = registry.page("anonymous", 2, second.nextCursor());
     assertEquals(List.of(id(1)), ids(last));
     assertEquals(Optional.empty(), last.nextCursor());
   }
@@ -130,7 +130,7 @@ class UploadRegistryTest {
       registry.addPending(pending(id(i), T0.plusSeconds(60)), T0);
       registry.markCompleted(id(i), T0.plusSeconds(i));
     }
-    assertEquals(Optional.empty(), registry.page(u -> true, 2, Optional.empty()).nextCursor());
+    assertEquals(Optional.empty(), registry.page("anonymous", 2, Optional.empty()).nextCursor());
   }
 
   @Test
@@ -140,9 +140,9 @@ class UploadRegistryTest {
       registry.addPending(pending(id(i), T0.plusSeconds(60)), T0);
       registry.markCompleted(id(i), T0.plusSeconds(i));
     }
-    FilePage first = registry.page(u -> true, 1, Optional.empty());
+    FilePage first = registry.page("anonymous", 1, Optional.empty());
     registry.remove(id(3));
-    assertEquals(List.of(id(2), id(1)), ids(registry.page(u -> true, 5, first.nextCursor())));
+    assertEquals(List.of(id(2), id(1)), ids(registry.page("anonymous", 5, first.nextCursor())));
   }
 
   @Test
@@ -150,7 +150,7 @@ class UploadRegistryTest {
     UploadRegistry registry = new UploadRegistry(10);
     for (String cursor : new String[] {"garbage", "", "%%%", "MTIz"}) {
       ApiException e = assertThrows(ApiException.class,
-          () -> registry.page(u -> true, 5, Optional.of(cursor)), cursor);
+          () -> registry.page("anonymous", 5, Optional.of(cursor)), cursor);
       assertEquals(ErrorCode.INVALID_REQUEST, e.code());
     }
   }
@@ -165,6 +165,22 @@ class UploadRegistryTest {
     assertFalse(registry.addCompleted(done));
     registry.endRebuild();
     assertEquals(0, registry.completedCount());
+  }
+
+  @Test
+  void eachOwnerPagesThroughOnlyTheirOwnFiles() {
+    UploadRegistry registry = new UploadRegistry(10);
+    for (int i = 1; i <= 4; i++) {
+      Upload u = pending(id(i), T0.plusSeconds(60));
+      String owner = i % 2 == 0 ? "alice" : "bob";
+      registry.addPending(new Upload(u.id(), owner, u.key(), u.filename(), u.contentType(),
+          u.size(), u.checksumSha256(), u.createdAt(), u.expiresAt(), u.completedAt()), T0);
+      registry.markCompleted(id(i), T0.plusSeconds(i));
+    }
+    assertEquals(List.of(id(4), id(2)), ids(registry.page("alice", 10, Optional.empty())));
+    assertEquals(List.of(id(3), id(1)), ids(registry.page("bob", 10, Optional.empty())));
+    assertEquals(List.of(), ids(registry.page("carol", 10, Optional.empty())));
+    assertEquals(4, registry.completedCount());
   }
 
   private static List<String> ids(FilePage page) {

@@ -46,7 +46,7 @@ class UploadServiceTest {
   @Test
   void keyHasPrefixDateRandomIdAndSanitisedNameOnly() {
     PresignedUpload p = presign("My Report (final).txt");
-    assertEquals("uploads/2026/03/04/" + p.upload().id() + "/My_Report_final_.txt",
+    assertEquals("uploads/anonymous/2026/03/04/" + p.upload().id() + "/My_Report_final_.txt",
         p.upload().key());
     assertEquals("My Report (final).txt", p.upload().filename());
   }

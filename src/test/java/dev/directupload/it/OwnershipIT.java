@@ -1,0 +1,116 @@
+package dev.directupload.it;
+
+import static dev.directupload.it.ApiClient.bytes;
+import static dev.directupload.it.ApiClient.json;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.gson.JsonObject;
+import dev.directupload.local.LocalApp;
+import dev.directupload.local.LocalS3;
+import java.net.Authenticator;
+import java.net.PasswordAuthentication;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.eclipse.jetty.server.Server;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With container-managed authentication, each upload belongs to the user who started it: its key
+ * lies under that user's folder, and to anyone else its id answers 404, as if it did not exist.
+ */
+class OwnershipIT {
+  private static final String BUCKET = "owners";
+  private static LocalS3 store;
+  private static Server server;
+  private static ApiClient alice;
+  private static ApiClient bob;
+  private static String base;
+
+  /** A client that answers the Basic challenge as {@code user}. */
+  private static ApiClient as(String user, String password) {
+    return new ApiClient(base, ApiClient.newClient().authenticator(new Authenticator() {
+      @Override
+      protected PasswordAuthentication getPasswordAuthentication() {
+        return new PasswordAuthentication(user, password.toCharArray());
+      }
+    }).build());
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    store = LocalS3.inMemory(true).withBucket(BUCKET);
+    server = LocalApp.newServer(0, "/direct-upload", Map.of(
+        "direct-upload.bucket", BUCKET,
+        "direct-upload.endpoint", store.endpoint().toString(),
+        "direct-upload.region", LocalS3.REGION,
+        "direct-upload.path-style", "true"), Map.of("alice", "alice-pw", "bob", "bob-pw"));
+    server.start();
+    base = LocalApp.url(server, "/direct-upload");
+    alice = as("alice", "alice-pw");
+    bob = as("bob", "bob-pw");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    server.stop();
+    store.close();
+  }
+
+  private static String uploadAs(ApiClient user, String name) throws Exception {
+    byte[] content = bytes("secret of " + name);
+    JsonObject presign = user.presign(name, "text/plain", content.length);
+    assertEquals(200, user.putAsBrowser(presign, content).statusCode());
+    String id = presign.get("id").getAsString();
+    assertEquals(200, user.post("api/uploads/" + id + "/complete", "{}").statusCode());
+    return id;
+  }
+
+  @Test
+  void anonymousCallersAreAskedToLogIn() throws Exception {
+    HttpResponse<String> anonymous = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(base + "api/files")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(401, anonymous.statusCode());
+  }
+
+  @Test
+  void keysLieUnderTheOwnersFolder() throws Exception {
+    JsonObject presign = alice.presign("mine.txt", "text/plain", 3);
+    assertTrue(presign.get("key").getAsString().startsWith("uploads/alice/"),
+        presign.get("key").getAsString());
+    assertEquals("alice", presign.getAsJsonObject("headers").get("x-amz-meta-owner")
+        .getAsString());
+  }
+
+  @Test
+  void someoneElsesUploadIsInvisibleAndUntouchable() throws Exception {
+    String id = uploadAs(alice, "alice-only.txt");
+
+    assertTrue(alice.get("api/files").body().contains(id));
+    assertFalse(bob.get("api/files").body().contains(id), "bob's list");
+    assertEquals(404, bob.get("api/files/" + id + "/download").statusCode());
+    assertEquals(404, bob.post("api/uploads/" + id + "/complete", "{}").statusCode());
+    HttpResponse<String> delete = bob.delete("api/uploads/" + id);
+    assertEquals(404, delete.statusCode());
+    assertEquals("NOT_FOUND", json(delete).getAsJsonObject("error").get("code").getAsString());
+
+    assertTrue(alice.get("api/files").body().contains(id), "still there after bob tried");
+    assertEquals(302, alice.get("api/files/" + id + "/download").statusCode());
+  }
+
+  @Test
+  void pendingUploadsAreOnlyTheOwnersToComplete() throws Exception {
+    JsonObject presign = bob.presign("bobs.txt", "text/plain", 3);
+    String id = presign.get("id").getAsString();
+    assertFalse(alice.get("api/uploads?status=pending").body().contains(id));
+    assertTrue(bob.get("api/uploads?status=pending").body().contains(id));
+    assertEquals(404, alice.delete("api/uploads/" + id).statusCode());
+  }
+}
