@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  *     the CORS self-check; empty means the origin of each request
  * @param allowedOrigins other origins whose pages may call the state-changing API
  * @param rateLimit presigns per minute per user or address; 0 turns the limit off
+ * @param storageTimeout how long one call to the store may take, retries included
  */
 public record Settings(
     String bucket,
@@ -44,7 +45,8 @@ public record Settings(
     int maxPending,
     Optional<String> publicOrigin,
     List<String> allowedOrigins,
-    int rateLimit) {
+    int rateLimit,
+    Duration storageTimeout) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -84,6 +86,7 @@ public record Settings(
   private static final Pattern MEDIA_TOKEN = Pattern.compile("[a-z0-9!#$&^_.+-]+");
 
   public static final int DEFAULT_RATE_LIMIT = 600;
+  public static final Duration DEFAULT_STORAGE_TIMEOUT = Duration.ofSeconds(30);
 
   public Settings {
     allowedTypes = List.copyOf(allowedTypes);
@@ -106,7 +109,8 @@ public record Settings(
         r.value("max-pending", DEFAULT_MAX_PENDING, Settings::maxPending),
         r.optional("public-origin", Settings::publicOrigin),
         r.value("allowed-origins", List.of(), Settings::allowedOrigins),
-        r.value("rate-limit", DEFAULT_RATE_LIMIT, Settings::rateLimit));
+        r.value("rate-limit", DEFAULT_RATE_LIMIT, Settings::rateLimit),
+        r.value("storage-timeout", DEFAULT_STORAGE_TIMEOUT, Settings::storageTimeout));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -135,7 +139,8 @@ public record Settings(
         + ", max-pending=" + maxPending
         + ", public-origin=" + publicOrigin.orElse("(from each request)")
         + ", allowed-origins=" + (allowedOrigins.isEmpty() ? "(none)" : String.join(",", allowedOrigins))
-        + ", rate-limit=" + (rateLimit == 0 ? "off" : rateLimit + "/min");
+        + ", rate-limit=" + (rateLimit == 0 ? "off" : rateLimit + "/min")
+        + ", storage-timeout=" + storageTimeout;
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -219,13 +224,7 @@ public record Settings(
   }
 
   private static Duration urlExpiry(String v) {
-    Duration d;
-    try {
-      d = Duration.parse(v.trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          "expected an ISO-8601 duration such as PT15M or PT1H but was '" + v + "'", e);
-    }
+    Duration d = duration(v);
     if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(MAX_URL_EXPIRY) > 0) {
       throw new IllegalArgumentException(
           "expected PT1S..P7D (SigV4 URLs live at most 7 days) but was " + d);
@@ -258,6 +257,23 @@ public record Settings(
       }
     }
     return origins;
+  }
+
+  private static Duration storageTimeout(String v) {
+    Duration d = duration(v);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(5)) > 0) {
+      throw new IllegalArgumentException("expected PT1S..PT5M but was " + d);
+    }
+    return d;
+  }
+
+  private static Duration duration(String v) {
+    try {
+      return Duration.parse(v.trim());
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(
+          "expected an ISO-8601 duration such as PT15M or PT30S but was '" + v + "'", e);
+    }
   }
 
   private static int maxPending(String v) {

@@ -30,7 +30,7 @@ public interface ObjectStore {
   /** Calls {@code sink} with every object under {@code prefix}, metadata included. */
   void forEachObject(String prefix, Consumer<StoredObject> sink);
 
-  /** Returns normally when the bucket exists and is reachable with our credentials. */
+  /** Returns normally when the bucket exists and can be listed with our credentials. */
   void checkBucket();
 
   /**

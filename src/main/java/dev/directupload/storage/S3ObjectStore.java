@@ -70,9 +70,15 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     Region region = settings.region().map(Region::of).orElseGet(S3ObjectStore::regionFromChain);
     // Ours to close: the SDK does not close an HTTP client it was handed, and one left open
     // keeps its idle-connection-reaper thread alive after an undeploy.
+    // One call may retry (the SDK's standard mode: 3 attempts with backoff); each attempt gets a
+    // third of the call's time, so a hanging store is given up on instead of holding a thread.
+    Duration callTimeout = settings.storageTimeout();
+    Duration attemptTimeout = callTimeout.dividedBy(3);
+    Duration connectTimeout = attemptTimeout.compareTo(Duration.ofSeconds(5)) < 0
+        ? attemptTimeout : Duration.ofSeconds(5);
     SdkHttpClient http = Apache5HttpClient.builder()
-        .connectionTimeout(Duration.ofSeconds(5))
-        .socketTimeout(Duration.ofSeconds(30))
+        .connectionTimeout(connectTimeout)
+        .socketTimeout(attemptTimeout)
         .maxConnections(64)
         .build();
     S3Configuration s3Config = S3Configuration.builder()
@@ -88,8 +94,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
         .httpClient(http)
         .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .apiCallAttemptTimeout(Duration.ofSeconds(10))
-            .apiCallTimeout(Duration.ofSeconds(30))
+            .apiCallAttemptTimeout(attemptTimeout)
+            .apiCallTimeout(callTimeout)
             .build());
     var presignerBuilder = S3Presigner.builder()
         .region(region)
@@ -169,6 +175,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     try {
       HeadObjectResponse head = s3.headObject(
           r -> r.bucket(bucket).key(key).checksumMode(ChecksumMode.ENABLED));
+      if (head.contentLength() == null || head.lastModified() == null) {
+        // A connection cut right after the status line parses as an empty 200: never take
+        // that for an object's description.
+        throw new StorageException("the store gave an incomplete answer while reading object"
+            + " metadata", null);
+      }
       return Optional.of(new StoredObject(key, head.contentLength(), head.contentType(),
           head.lastModified(), head.metadata(), Optional.ofNullable(head.checksumSHA256())));
     } catch (S3Exception e) {
@@ -185,6 +197,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   public void delete(String key) {
     try {
       s3.deleteObject(r -> r.bucket(bucket).key(key));
+      // DeleteObject's answer has no body to tell a real success from a cut connection; S3 is
+      // strongly consistent, so one HeadObject proves the object is gone.
+      if (head(key).isPresent()) {
+        throw new StorageException("the object was still there after deleting it", null);
+      }
     } catch (S3Exception e) {
       if (e.statusCode() != 404) {
         throw failure("deleting an object", e);
@@ -203,6 +220,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     });
     try {
       for (var page : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix))) {
+        if (!bucket.equals(page.name())) {
+          // An empty page from a cut connection would rebuild an index without the files.
+          throw new StorageException("the store gave an incomplete answer while listing the"
+              + " bucket", null);
+        }
         List<CompletableFuture<Optional<StoredObject>>> heads = new ArrayList<>();
         for (S3Object object : page.contents()) {
           heads.add(CompletableFuture.supplyAsync(() -> head(object.key()), pool));
@@ -224,7 +246,13 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   @Override
   public void checkBucket() {
     try {
-      s3.headBucket(r -> r.bucket(bucket));
+      // A one-key listing rather than HeadBucket: its answer names the bucket, so a connection
+      // cut after the status line (an empty "200") is not mistaken for a healthy store.
+      String listed = s3.listObjectsV2(r -> r.bucket(bucket).maxKeys(1)).name();
+      if (!bucket.equals(listed)) {
+        throw new StorageException("the store gave an incomplete answer while checking the"
+            + " bucket", null);
+      }
     } catch (SdkException e) {
       throw failure("checking the bucket", e);
     }

@@ -2,6 +2,7 @@ package dev.directupload.it;
 
 import dev.directupload.local.LocalApp;
 import dev.directupload.local.LocalS3;
+import java.net.URI;
 import java.util.HashMap;
 import java.util.Map;
 import org.eclipse.jetty.server.Server;
@@ -22,9 +23,14 @@ final class AppUnderTest extends ApiClient implements AutoCloseable {
 
   /** {@code extra} alternates setting names (without prefix) and values. */
   static AppUnderTest start(LocalS3 store, String bucket, String... extra) throws Exception {
+    return start(store.endpoint(), bucket, extra);
+  }
+
+  /** Against the store at {@code endpoint}, which may be a proxy in front of a LocalS3. */
+  static AppUnderTest start(URI endpoint, String bucket, String... extra) throws Exception {
     Map<String, String> params = new HashMap<>(Map.of(
         "direct-upload.bucket", bucket,
-        "direct-upload.endpoint", store.endpoint().toString(),
+        "direct-upload.endpoint", endpoint.toString(),
         "direct-upload.region", LocalS3.REGION,
         "direct-upload.path-style", "true"));
     for (int i = 0; i < extra.length; i += 2) {
