@@ -89,6 +89,11 @@ final class ContainerProcess implements AutoCloseable {
     return new Launch(process, portFile, log);
   }
 
+  /** Ends the JVM at once (SIGKILL): no shutdown hook, no graceful stop, like a crash. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() {
     process.destroy();
