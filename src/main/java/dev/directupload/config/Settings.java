@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  * @param allowedOrigins other origins whose pages may call the state-changing API
  * @param rateLimit presigns per minute per user or address; 0 turns the limit off
  * @param storageTimeout how long one call to the store may take, retries included
+ * @param authRole when set, the API requires an authenticated user in this role
  */
 public record Settings(
     String bucket,
@@ -46,7 +47,8 @@ public record Settings(
     Optional<String> publicOrigin,
     List<String> allowedOrigins,
     int rateLimit,
-    Duration storageTimeout) {
+    Duration storageTimeout,
+    Optional<String> authRole) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -110,7 +112,8 @@ public record Settings(
         r.optional("public-origin", Settings::publicOrigin),
         r.value("allowed-origins", List.of(), Settings::allowedOrigins),
         r.value("rate-limit", DEFAULT_RATE_LIMIT, Settings::rateLimit),
-        r.value("storage-timeout", DEFAULT_STORAGE_TIMEOUT, Settings::storageTimeout));
+        r.value("storage-timeout", DEFAULT_STORAGE_TIMEOUT, Settings::storageTimeout),
+        r.optional("auth-role", Settings::authRole));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -140,7 +143,8 @@ public record Settings(
         + ", public-origin=" + publicOrigin.orElse("(from each request)")
         + ", allowed-origins=" + (allowedOrigins.isEmpty() ? "(none)" : String.join(",", allowedOrigins))
         + ", rate-limit=" + (rateLimit == 0 ? "off" : rateLimit + "/min")
-        + ", storage-timeout=" + storageTimeout;
+        + ", storage-timeout=" + storageTimeout
+        + ", auth-role=" + authRole.orElse("(none: anonymous)");
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -257,6 +261,14 @@ public record Settings(
       }
     }
     return origins;
+  }
+
+  private static Optional<String> authRole(String v) {
+    if (!v.matches("[A-Za-z0-9._-]{1,64}")) {
+      throw new IllegalArgumentException("expected a role name such as user (letters, digits,"
+          + " . _ -) but was '" + v + "'");
+    }
+    return Optional.of(v);
   }
 
   private static Duration storageTimeout(String v) {

@@ -10,8 +10,12 @@ import dev.directupload.upload.UploadService;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import jakarta.servlet.HttpConstraintElement;
 import jakarta.servlet.ServletRegistration;
+import jakarta.servlet.ServletSecurityElement;
+import jakarta.servlet.annotation.ServletSecurity;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -79,11 +83,14 @@ public final class AppListener implements ServletContextListener {
       context.addFilter("rate-limit", new RateLimitFilter(settings.rateLimit()))
           .addMappingForServletNames(null, false, "uploads");
     }
-    register(context, "config", new ConfigServlet(settings), "/api/config");
-    register(context, "uploads", new UploadsServlet(service), "/api/uploads", "/api/uploads/*");
-    register(context, "files", new FilesServlet(service), "/api/files", "/api/files/*");
-    register(context, "health", new HealthServlet(service), "/api/health");
-    register(context, "api-not-found", new NotFoundServlet(), "/api/*");
+    // Health stays open for load balancers; everything that touches files needs the role.
+    Optional<String> role = settings.authRole();
+    register(context, "config", new ConfigServlet(settings), role, "/api/config");
+    register(context, "uploads", new UploadsServlet(service), role, "/api/uploads",
+        "/api/uploads/*");
+    register(context, "files", new FilesServlet(service), role, "/api/files", "/api/files/*");
+    register(context, "health", new HealthServlet(service), Optional.empty(), "/api/health");
+    register(context, "api-not-found", new NotFoundServlet(), Optional.empty(), "/api/*");
   }
 
   /**
@@ -114,9 +121,14 @@ public final class AppListener implements ServletContextListener {
   }
 
   private static void register(ServletContext context, String name, ApiServlet servlet,
-      String... mappings) {
+      Optional<String> role, String... mappings) {
     ServletRegistration.Dynamic registration = context.addServlet(name, servlet);
     registration.addMapping(mappings);
+    // The container authenticates (its realm, login service or SSO valve); we only say who may
+    // call. Each caller then owns their uploads (request.getRemoteUser()).
+    role.ifPresent(r -> registration.setServletSecurity(
+        new ServletSecurityElement(new HttpConstraintElement(
+            ServletSecurity.TransportGuarantee.NONE, r))));
   }
 
   @Override

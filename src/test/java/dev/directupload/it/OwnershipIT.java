@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +51,11 @@ class OwnershipIT {
         "direct-upload.bucket", BUCKET,
         "direct-upload.endpoint", store.endpoint().toString(),
         "direct-upload.region", LocalS3.REGION,
-        "direct-upload.path-style", "true"), Map.of("alice", "alice-pw", "bob", "bob-pw"));
+        "direct-upload.path-style", "true",
+        "direct-upload.auth-role", "user"), List.of(
+            new LocalApp.User("alice", "alice-pw", "user"),
+            new LocalApp.User("bob", "bob-pw", "user"),
+            new LocalApp.User("mallory", "mallory-pw", "guest")));
     server.start();
     base = LocalApp.url(server, "/direct-upload");
     alice = as("alice", "alice-pw");
@@ -73,11 +78,24 @@ class OwnershipIT {
   }
 
   @Test
-  void anonymousCallersAreAskedToLogIn() throws Exception {
-    HttpResponse<String> anonymous = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(base + "api/files")).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(401, anonymous.statusCode());
+  void anonymousCallersAreAskedToLogInExceptForThePageAndHealth() throws Exception {
+    HttpClient anonymous = HttpClient.newHttpClient();
+    for (String path : new String[] {"api/files", "api/uploads?status=pending", "api/config"}) {
+      HttpResponse<String> answer = anonymous.send(
+          HttpRequest.newBuilder(URI.create(base + path)).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(401, answer.statusCode(), path);
+      assertTrue(answer.headers().firstValue("WWW-Authenticate").orElse("").startsWith("Basic"));
+    }
+    for (String path : new String[] {"", "api/health"}) {
+      assertEquals(200, anonymous.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode(), path);
+    }
+  }
+
+  @Test
+  void aUserWithoutTheRoleIsRefused() throws Exception {
+    assertEquals(403, as("mallory", "mallory-pw").get("api/files").statusCode());
   }
 
   @Test

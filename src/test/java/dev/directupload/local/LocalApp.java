@@ -3,12 +3,11 @@ package dev.directupload.local;
 import dev.directupload.web.AppListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.ee10.servlet.DefaultServlet;
-import org.eclipse.jetty.ee10.servlet.security.ConstraintMapping;
 import org.eclipse.jetty.ee10.servlet.security.ConstraintSecurityHandler;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
-import org.eclipse.jetty.security.Constraint;
 import org.eclipse.jetty.security.HashLoginService;
 import org.eclipse.jetty.security.UserStore;
 import org.eclipse.jetty.security.authentication.BasicAuthenticator;
@@ -39,16 +38,19 @@ public final class LocalApp {
    * loopback, with these {@code direct-upload.*} context parameters.
    */
   public static Server newServer(int port, String contextPath, Map<String, String> parameters) {
-    return newServer(port, contextPath, parameters, Map.of());
+    return newServer(port, contextPath, parameters, List.of());
   }
 
+  /** A user the container knows, with one role. */
+  public record User(String name, String password, String role) {}
+
   /**
-   * The same, with container-managed authentication when {@code users} (name to password) is
-   * not empty: HTTP Basic over a {@link HashLoginService}, every path for role "user", as a
-   * Tomcat realm or Jetty login service does it for a deployed WAR.
+   * The same, with container-managed authentication when {@code users} is not empty: HTTP Basic
+   * over a {@link HashLoginService}, as a Jetty login service or a Tomcat realm does it for a
+   * deployed WAR.
    */
   public static Server newServer(int port, String contextPath, Map<String, String> parameters,
-      Map<String, String> users) {
+      List<User> users) {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
@@ -65,17 +67,15 @@ public final class LocalApp {
     context.addServlet(DefaultServlet.class, "/");
     if (!users.isEmpty()) {
       UserStore store = new UserStore();
-      users.forEach((name, password) ->
-          store.addUser(name, Credential.getCredential(password), new String[] {"user"}));
+      users.forEach(u -> store.addUser(u.name(), Credential.getCredential(u.password()),
+          new String[] {u.role()}));
       HashLoginService logins = new HashLoginService("direct-upload");
       logins.setUserStore(store);
-      ConstraintMapping everything = new ConstraintMapping();
-      everything.setPathSpec("/*");
-      everything.setConstraint(Constraint.from("user"));
+      // Only the login service and the authenticator: which paths need a role is the app's
+      // own auth-role setting, as in a deployed WAR.
       ConstraintSecurityHandler security = new ConstraintSecurityHandler();
       security.setLoginService(logins);
       security.setAuthenticator(new BasicAuthenticator());
-      security.addConstraintMapping(everything);
       context.setSecurityHandler(security);
     }
     server.setHandler(context);
