@@ -22,7 +22,8 @@ import org.openqa.selenium.interactions.Actions;
  * A slow upload shows its percentage, speed and time left while the overall bar follows;
  * cancelling it stops the transfer and tells the server, which then holds no pending upload.
  * The page is captured mid-upload, next to a list with pictures and documents, as
- * {@code target/screenshots/upload-page.png}: the source of the README's {@code docs/screenshot.png}.
+ * {@code target/screenshots/upload-page.png}, the README's picture: when the page changes, copy
+ * it over {@code docs/screenshot.png}.
  */
 class ProgressAndCancelIT {
   /** "37% · 256 KB/s · 12 s left". */
