@@ -90,6 +90,11 @@ class UploadPageIT {
         text(page.waitForFile(name).findElement(By.className("size"))), name));
     assertEquals("image/png", text(page.file("lake.png").findElement(By.className("type"))));
     assertFalse(page.byId("empty").isDisplayed(), "the empty state is hidden");
+    // The store answers CORS for this page: api/health must not claim otherwise.
+    assertEquals("up", browser.waitUntil("the page to read api/health",
+        d -> browser.js("return document.body.dataset.health || null")));
+    assertFalse(page.byId("cors-banner").isDisplayed(), "no CORS banner");
+    assertFalse(page.byId("banner").isDisplayed(), "no error banner");
     browser.fullPageScreenshot("uploaded");
   }
 
