@@ -23,6 +23,21 @@
   const INLINE_TYPES = 4;
   /** Headers the browser sets itself; setting them from script only logs a console error. */
   const FORBIDDEN_HEADERS = new Set(["content-length", "host"]);
+  /**
+   * Image types every current browser can draw. Other images (HEIC, TIFF) get a badge: their
+   * thumbnail would download the whole file only to fail to decode.
+   */
+  const THUMBNAIL_TYPES = new Set([
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/bmp",
+    "image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon",
+  ]);
+  /**
+   * A thumbnail is the whole file drawn small (the server never holds the bytes to make a
+   * smaller one), so larger images get a badge instead of a download this big per row.
+   */
+  const THUMBNAIL_MAX_BYTES = 20 * 1024 * 1024;
+  /** How long the Copy button says "Copied" before it reads "Copy" again. */
+  const COPY_FEEDBACK_MS = 2500;
 
   const STATE_LABELS = {
     queued: "Queued",
@@ -40,6 +55,12 @@
 
   const el = {
     banner: $("#banner"),
+    corsBanner: $("#cors-banner"),
+    corsProblem: $("#cors-problem"),
+    corsFix: $("#cors-fix"),
+    corsOrigin: $("#cors-origin"),
+    corsRules: $("#cors-rules"),
+    corsCopy: $("#cors-copy"),
     input: $("#file-input"),
     dropZone: $("#drop-zone"),
     limits: $("#limits"),
@@ -257,6 +278,98 @@
   }
 
   // ---------------------------------------------------------------------------------------
+  // Health: does the storage answer, and will its CORS rules let this page upload?
+
+  /**
+   * Asks api/health once. A storage that does not answer goes to the error banner; a bucket
+   * whose CORS rules would block the uploads gets its own banner with the rules to apply.
+   * Older servers report no "cors" field: then nothing is shown.
+   */
+  async function checkHealth() {
+    document.body.dataset.health = await healthVerdict();
+  }
+
+  /**
+   * Shows what api/health reports and returns a word for it, kept on <body data-health> so
+   * tests and people debugging see what the page concluded: up, down, cors or unknown.
+   */
+  async function healthVerdict() {
+    let response;
+    try {
+      response = await fetch("api/health", { headers: { Accept: "application/json" }, cache: "no-store" });
+    } catch {
+      return "unknown"; // our server is unreachable: loading the limits already says so
+    }
+    const data = await readJson(response);
+    if (!data || typeof data !== "object") return "unknown";
+    if (response.status === 503 || data.status === "DOWN") {
+      const problem = data.problem || (data.cors && data.cors.problem) || "it gave no reason";
+      setBanner("health", `The storage is not reachable: ${sentence(String(problem))}`);
+      return "down"; // CORS cannot be judged while the storage does not answer
+    }
+    const cors = data.cors;
+    if (cors && typeof cors === "object" && cors.ok === false) {
+      showCorsBanner(cors);
+      return "cors";
+    }
+    return "up";
+  }
+
+  /** A file just reached the storage: whatever api/health said at load, it answers now. */
+  function storageAnswered() {
+    if (document.body.dataset.health !== "down") return;
+    setBanner("health", null);
+    document.body.dataset.health = "up";
+  }
+
+  function showCorsBanner(cors) {
+    el.corsProblem.textContent = cors.problem
+      ? sentence(String(cors.problem))
+      : "The bucket's CORS rules do not allow uploads from this page.";
+    const hasRules = cors.rules !== undefined && cors.rules !== null;
+    el.corsRules.textContent = hasRules ? JSON.stringify(cors.rules, null, 2) : "";
+    el.corsOrigin.textContent = cors.origin ? String(cors.origin) : window.location.origin;
+    el.corsFix.hidden = !hasRules;
+    el.corsCopy.textContent = canUseClipboard() ? "Copy" : "Select all";
+    el.corsBanner.hidden = false;
+    // The banner is long (it holds JSON): screen readers hear one sentence, then can read it.
+    announce("Uploads will fail: the bucket's CORS rules do not allow this page. The rules to apply are shown");
+  }
+
+  /** The async clipboard exists only in secure contexts (https, localhost). */
+  function canUseClipboard() {
+    return Boolean(window.isSecureContext && navigator.clipboard && navigator.clipboard.writeText);
+  }
+
+  let copyFeedbackTimer = 0;
+
+  /** Copies the rules; where the clipboard is unavailable or refused, selects them instead. */
+  async function copyCorsRules() {
+    if (canUseClipboard()) {
+      try {
+        await navigator.clipboard.writeText(el.corsRules.textContent);
+        copyFeedback("Copied", "The CORS rules are copied to the clipboard");
+        return;
+      } catch {
+        // Refused (no permission, or the page lost focus): selecting still lets people copy.
+      }
+    }
+    window.getSelection().selectAllChildren(el.corsRules);
+    el.corsRules.focus();
+    copyFeedback("Selected", "The CORS rules are selected: press Control C or Command C to copy them");
+  }
+
+  function copyFeedback(label, message) {
+    const idle = canUseClipboard() ? "Copy" : "Select all";
+    el.corsCopy.textContent = label;
+    announce(message);
+    window.clearTimeout(copyFeedbackTimer);
+    copyFeedbackTimer = window.setTimeout(() => {
+      el.corsCopy.textContent = idle;
+    }, COPY_FEEDBACK_MS);
+  }
+
+  // ---------------------------------------------------------------------------------------
   // Choosing files: picker, keyboard and drag and drop
 
   function openPicker() {
@@ -453,6 +566,7 @@
       setState(item, "verifying");
       await complete(item);
       item.id = null; // completed: no longer ours to release
+      storageAnswered();
       setState(item, "done");
       refreshFiles();
     } catch (error) {
@@ -513,11 +627,18 @@
         if (xhr.status >= 200 && xhr.status < 300) resolve();
         else reject(new Error(storageRefusal(xhr)));
       });
-      xhr.addEventListener("error", () => reject(new Error(
-        "Network error: check the bucket CORS configuration and your connection.")));
+      xhr.addEventListener("error", () => reject(new Error(networkErrorMessage())));
       xhr.addEventListener("abort", () => reject(new DOMException("Upload cancelled", "AbortError")));
       xhr.send(item.file);
     });
+  }
+
+  /** A failed PUT says no more than "network error": api/health may already know why. */
+  function networkErrorMessage() {
+    if (document.body.dataset.health === "cors") {
+      return "Blocked by the bucket's CORS rules: apply the rules shown above, then retry.";
+    }
+    return "Network error: check the bucket CORS configuration and your connection.";
   }
 
   /** "The storage refused the upload (HTTP 403: SignatureDoesNotMatch)" from an S3 XML error. */
@@ -662,10 +783,14 @@
     try {
       const page = await api(`api/files?${params}`);
       if (generation !== listGeneration) return;
-      if (!append) el.files.replaceChildren();
-      const shown = new Set([...el.files.children].map((li) => li.dataset.id));
-      for (const file of page.files || []) {
-        if (!shown.has(String(file.id))) el.files.append(createFileRow(file));
+      const files = page.files || [];
+      if (append) {
+        const shown = new Set([...el.files.children].map((li) => li.dataset.id));
+        for (const file of files) {
+          if (!shown.has(String(file.id))) el.files.append(createFileRow(file));
+        }
+      } else {
+        showFirstPage(files);
       }
       nextCursor = page.nextCursor || null;
       setBanner("files", null);
@@ -681,6 +806,19 @@
         updateEmpty();
       }
     }
+  }
+
+  /**
+   * Replaces the list with the first page. Rows already shown are moved, not rebuilt (a file
+   * never changes): a rebuilt thumbnail would fetch a fresh presigned URL and so download the
+   * whole image again after every upload, and a pending delete confirmation would vanish.
+   */
+  function showFirstPage(files) {
+    const shown = new Map([...el.files.children].map((li) => [li.dataset.id, li]));
+    const focused = el.files.contains(document.activeElement) ? document.activeElement : null;
+    el.files.replaceChildren(...files.map((file) => shown.get(String(file.id)) || createFileRow(file)));
+    // Moving a row takes focus away from the button in it: give it back.
+    if (focused && el.files.contains(focused) && document.activeElement !== focused) focused.focus();
   }
 
   function updateEmpty() {
@@ -712,11 +850,58 @@
     const link = $("a.download", li);
     const href = safeHref(file.downloadUrl);
     if (href) link.href = href;
+    fillThumbnail($(".thumb", li), file, href);
     link.download = file.name; // a hint; the server's Content-Disposition names the file too
     link.setAttribute("aria-label", `Download ${file.name}`);
 
     wireDelete(li, file);
     return li;
+  }
+
+  /**
+   * A letter badge for every file, covered by the image itself for pictures: the download
+   * URL redirects to a presigned GET, which an <img> follows like any other redirect.
+   */
+  function fillThumbnail(thumb, file, href) {
+    const type = String(file.contentType || "").toLowerCase().split(";")[0].trim();
+    thumb.dataset.kind = kindOf(type);
+    $(".badge", thumb).textContent = badgeText(String(file.name || ""), type);
+    const size = Number(file.size);
+    if (!href || !THUMBNAIL_TYPES.has(type) || !(size <= THUMBNAIL_MAX_BYTES)) return;
+    const img = document.createElement("img");
+    img.className = "thumb-img";
+    img.alt = ""; // the file's name is right beside it
+    img.loading = "lazy";
+    img.decoding = "async";
+    img.width = 48;
+    img.height = 48;
+    img.addEventListener("load", () => thumb.classList.add("has-image"), { once: true });
+    // Not an image after all, or no longer there: the badge underneath stays.
+    img.addEventListener("error", () => img.remove(), { once: true });
+    img.src = href;
+    thumb.prepend(img);
+  }
+
+  /** A family for the badge's colour. */
+  function kindOf(type) {
+    if (type.startsWith("image/")) return "image";
+    if (type.startsWith("video/")) return "video";
+    if (type.startsWith("audio/")) return "audio";
+    if (type === "application/pdf") return "pdf";
+    if (/zip|compressed|tar|gzip|7z|rar/.test(type)) return "archive";
+    if (/spreadsheet|excel|csv/.test(type)) return "sheet";
+    if (/presentation|powerpoint/.test(type)) return "slides";
+    if (/word|opendocument\.text/.test(type)) return "document";
+    if (type.startsWith("text/") || type === "application/json") return "text";
+    return "other";
+  }
+
+  /** "PDF", "DOCX", "PNG": the name's extension, else the type's, else "FILE". */
+  function badgeText(name, type) {
+    const extension = /\.([a-z0-9]{1,4})$/i.exec(name);
+    if (extension) return extension[1].toUpperCase();
+    const subtype = type.split("/")[1] || "";
+    return /^[a-z0-9]{1,4}$/.test(subtype) ? subtype.toUpperCase() : "FILE";
   }
 
   /** Delete asks inline (non-blocking) before it calls DELETE api/uploads/{id}. */
@@ -784,8 +969,10 @@
     el.clearFinished.addEventListener("click", clearFinished);
     el.loadMore.addEventListener("click", () => loadFiles(true));
     el.refresh.addEventListener("click", () => loadFiles(false));
+    el.corsCopy.addEventListener("click", copyCorsRules);
     loadConfig();
     loadFiles(false);
+    checkHealth();
   }
 
   init();

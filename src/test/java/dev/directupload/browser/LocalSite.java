@@ -1,0 +1,82 @@
+package dev.directupload.browser;
+
+import dev.directupload.local.LocalApp;
+import dev.directupload.local.LocalS3;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.server.Server;
+
+/**
+ * What a browser test talks to: the application in embedded Jetty under a non-root context path
+ * (so a page that assumes "/" fails), configured through context parameters against an
+ * in-memory S3-compatible store that answers CORS for loopback pages.
+ */
+final class LocalSite implements AutoCloseable {
+  static final String CONTEXT = "/direct-upload";
+  static final String BUCKET = "browser-tests";
+
+  final LocalS3 store;
+  /** The page's URL, ending in '/'. */
+  final String base;
+  private final Server server;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5))
+      .followRedirects(HttpClient.Redirect.NEVER)
+      .build();
+
+  private LocalSite(LocalS3 store, Server server) {
+    this.store = store;
+    this.server = server;
+    this.base = LocalApp.url(server, CONTEXT);
+  }
+
+  static LocalSite start() throws Exception {
+    return start(context -> { });
+  }
+
+  /** Starts the store and the app; {@code customize} may add to the context before it starts. */
+  static LocalSite start(Consumer<ServletContextHandler> customize) throws Exception {
+    LocalS3 store = LocalS3.inMemory(true).withBucket(BUCKET);
+    try {
+      Server server = LocalApp.newServer(0, CONTEXT, Map.of(
+          "direct-upload.bucket", BUCKET,
+          "direct-upload.endpoint", store.endpoint().toString(),
+          "direct-upload.region", LocalS3.REGION,
+          "direct-upload.path-style", "true"));
+      customize.accept((ServletContextHandler) server.getHandler());
+      server.start();
+      return new LocalSite(store, server);
+    } catch (Exception | Error e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  /** A GET of the app's API from outside the browser, to check what the server holds. */
+  String get(String path) throws IOException, InterruptedException {
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new AssertionError("GET " + path + " answered " + response.statusCode() + ": "
+          + response.body());
+    }
+    return response.body();
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      server.stop();
+    } finally {
+      store.close();
+    }
+  }
+}

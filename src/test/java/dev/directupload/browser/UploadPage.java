@@ -1,0 +1,150 @@
+package dev.directupload.browser;
+
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The upload page as a test sees it: the hooks of {@code webapp/index.html} (ids, row classes,
+ * {@code data-state}) and nothing of how {@code app.js} works inside.
+ */
+final class UploadPage {
+  /**
+   * Records every state and detail text each upload row shows, and the fullest its bar gets,
+   * so a test can check what happened between two of its polls.
+   */
+  private static final String TRACE = """
+      const uploads = document.getElementById("uploads");
+      const trace = window.uploadTrace = { rows: {}, mostRunning: 0 };
+      const record = () => {
+        let running = 0;
+        for (const li of uploads.querySelectorAll("li.upload")) {
+          const t = trace.rows[li.dataset.name]
+              || (trace.rows[li.dataset.name] = { states: [], details: [], fullest: 0 });
+          const state = li.dataset.state;
+          if (state === "uploading" || state === "verifying") running += 1;
+          if (t.states[t.states.length - 1] !== state) t.states.push(state);
+          const detail = li.querySelector(".detail").textContent;
+          if (t.details[t.details.length - 1] !== detail) t.details.push(detail);
+          const bar = li.querySelector("progress.bar");
+          t.fullest = Math.max(t.fullest, bar.value / bar.max);
+        }
+        trace.mostRunning = Math.max(trace.mostRunning, running);
+      };
+      new MutationObserver(record).observe(uploads,
+          { subtree: true, childList: true, characterData: true, attributes: true });
+      """;
+
+  /** Drops files on the drop zone the way a browser does: dragenter, dragover, drop. */
+  private static final String DROP = """
+      const [name, type, base64] = arguments;
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], name, { type }));
+      const zone = document.getElementById("drop-zone");
+      for (const kind of ["dragenter", "dragover"]) {
+        zone.dispatchEvent(new DragEvent(kind, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      }
+      const drop = new DragEvent("drop", { bubbles: true, cancelable: true, dataTransfer: transfer });
+      zone.dispatchEvent(drop);
+      return drop.defaultPrevented;
+      """;
+
+  private final Chromium browser;
+  private final LocalSite site;
+
+  UploadPage(Chromium browser, LocalSite site) {
+    this.browser = browser;
+    this.site = site;
+  }
+
+  /** Loads the page and waits until uploads are enabled and the list has loaded. */
+  UploadPage open() {
+    browser.driver.get(site.base);
+    browser.waitUntil("the file input to be enabled once api/config answered",
+        d -> input().isEnabled());
+    browser.waitUntil("the files list to finish loading",
+        d -> "false".equals(d.findElement(By.id("files")).getAttribute("aria-busy")));
+    browser.js(TRACE);
+    return this;
+  }
+
+  WebElement input() {
+    return browser.driver.findElement(By.id("file-input"));
+  }
+
+  /** Chooses files in the (visually hidden) file input, as the picker would. */
+  void choose(Path... files) {
+    input().sendKeys(Stream.of(files).map(f -> f.toAbsolutePath().toString())
+        .collect(Collectors.joining("\n")));
+  }
+
+  /** Drops one file; true when the page took the drop (prevented the browser's default). */
+  boolean drop(String name, String type, byte[] content) {
+    return (Boolean) browser.js(DROP, name, type, Base64.getEncoder().encodeToString(content));
+  }
+
+  WebElement upload(String name) {
+    return browser.waitUntil("an upload row for " + name, d -> (WebElement) browser.js(
+        "return [...document.querySelectorAll('#uploads li.upload')]"
+            + ".find((li) => li.dataset.name === arguments[0]) || null", name));
+  }
+
+  /** Waits until the upload row of {@code name} is in {@code state}; fails early on another final state. */
+  WebElement waitForUpload(String name, String state) {
+    return browser.waitUntil("the upload of " + name + " to become " + state, d -> {
+      WebElement row = upload(name);
+      String now = row.getAttribute("data-state");
+      if (!state.equals(now) && List.of("done", "failed", "cancelled", "refused").contains(now)) {
+        throw new AssertionError("expected the upload of " + name + " to become " + state
+            + " but it is " + now + ": " + row.findElement(By.className("detail")).getText());
+      }
+      return state.equals(now) ? row : null;
+    });
+  }
+
+  /** What {@link #TRACE} saw of one row: states, details and the fullest bar (0..1). */
+  @SuppressWarnings("unchecked")
+  Map<String, Object> trace(String name) {
+    return (Map<String, Object>) browser.js(
+        "return window.uploadTrace.rows[arguments[0]] || null", name);
+  }
+
+  /** The most uploads {@link #TRACE} saw running (uploading or verifying) at the same time. */
+  long mostRunning() {
+    return (Long) browser.js("return window.uploadTrace.mostRunning");
+  }
+
+  /** The row of a listed file, or null. */
+  WebElement file(String name) {
+    return (WebElement) browser.js("return [...document.querySelectorAll('#files li.file')]"
+        + ".find((li) => li.querySelector('.name').textContent === arguments[0]) || null", name);
+  }
+
+  WebElement waitForFile(String name) {
+    return browser.waitUntil(name + " in the files list", d -> file(name));
+  }
+
+  void waitUntilNotListed(String name) {
+    browser.waitUntil(name + " to leave the files list", d -> file(name) == null);
+  }
+
+  /** How many requests to exactly {@code api/uploads} (presigns) this page has made. */
+  long presignRequests() {
+    return (Long) browser.js("return performance.getEntriesByType('resource')"
+        + ".filter((e) => new URL(e.name).pathname.endsWith('/api/uploads')).length");
+  }
+
+  static String text(WebElement element) {
+    return element.getDomProperty("textContent").strip(); // getText() applies CSS (uppercase)
+  }
+
+  WebElement byId(String id) {
+    return browser.driver.findElement(By.id(id));
+  }
+}

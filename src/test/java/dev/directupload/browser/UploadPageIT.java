@@ -1,0 +1,210 @@
+package dev.directupload.browser;
+
+import static dev.directupload.browser.UploadPage.text;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.WebElement;
+
+/**
+ * The upload page in a real browser, used as people use it: files chosen in the picker or dropped
+ * on the drop zone reach the store with their progress shown, are listed with their sizes and
+ * (for images) thumbnails, come back byte for byte, can be deleted; a disallowed type is refused
+ * before any request. The browser console shows no error at any point.
+ */
+class UploadPageIT {
+  @TempDir
+  static Path folder;
+  private static LocalSite site;
+  private static Chromium browser;
+  private static UploadPage page;
+
+  @BeforeAll
+  static void start() throws Exception {
+    site = LocalSite.start();
+    browser = Chromium.start(1100, 1000);
+    page = new UploadPage(browser, site);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      if (site != null) {
+        site.close();
+      }
+    }
+  }
+
+  @AfterEach
+  void consoleHasNoErrors() {
+    browser.assertNoConsoleErrors();
+  }
+
+  @Test
+  void uploadsChosenAndDroppedFilesWithProgressIntoTheList() throws Exception {
+    Path notes = TestFiles.write(folder, "notes.txt", TestFiles.text(300));
+    Path table = TestFiles.write(folder, "table.csv", TestFiles.text(1536));
+    Path archive = TestFiles.write(folder, "archive.zip", TestFiles.random(1, 5 * 512 * 1024));
+    page.open();
+
+    page.choose(notes, table, archive);
+    assertTrue(page.drop("lake.png", "image/png", TestFiles.landscapePng(20 * 1024)),
+        "expected the drop zone to take the dropped file");
+
+    for (String name : List.of("notes.txt", "table.csv", "archive.zip", "lake.png")) {
+      WebElement row = page.waitForUpload(name, "done");
+      WebElement bar = row.findElement(By.cssSelector("progress.bar"));
+      assertEquals(bar.getAttribute("max"), bar.getAttribute("value"), name + ": bar at 100%");
+      assertEquals("Done", text(row.findElement(By.className("status"))), name);
+      Map<String, Object> trace = page.trace(name);
+      assertTrue(((List<?>) trace.get("details")).stream()
+          .anyMatch(d -> d.toString().startsWith("100%")),
+          name + ": expected the transfer to show 100% but it showed " + trace.get("details"));
+      List<?> states = (List<?>) trace.get("states");
+      assertEquals(List.of("uploading", "verifying", "done"),
+          states.subList(states.size() - 3, states.size()), name);
+    }
+    assertEquals(3, page.mostRunning(), "uploads running at once");
+    assertEquals("4 of 4 files done · 100%", text(page.byId("overall-text")));
+
+    Map<String, String> sizes = Map.of("notes.txt", "300 B", "table.csv", "1.5 KB",
+        "archive.zip", "2.5 MB", "lake.png", "20 KB");
+    sizes.forEach((name, size) -> assertEquals(size,
+        text(page.waitForFile(name).findElement(By.className("size"))), name));
+    assertEquals("image/png", text(page.file("lake.png").findElement(By.className("type"))));
+    assertFalse(page.byId("empty").isDisplayed(), "the empty state is hidden");
+    // The store answers CORS for this page: api/health must not claim otherwise.
+    assertEquals("up", browser.waitUntil("the page to read api/health",
+        d -> browser.js("return document.body.dataset.health || null")));
+    assertFalse(page.byId("cors-banner").isDisplayed(), "no CORS banner");
+    assertFalse(page.byId("banner").isDisplayed(), "no error banner");
+    browser.fullPageScreenshot("uploaded");
+  }
+
+  @Test
+  void listsImagesWithThumbnailsAndOtherFilesWithABadge() throws Exception {
+    Path photo = TestFiles.write(folder, "dusk.jpg", TestFiles.duskJpeg());
+    Path pdf = TestFiles.write(folder, "report.pdf", TestFiles.text(4000));
+    Path broken = TestFiles.write(folder, "not-really.png", TestFiles.text(500));
+    page.open();
+    page.choose(photo, pdf, broken);
+    page.waitForUpload("dusk.jpg", "done");
+    page.waitForUpload("report.pdf", "done");
+    page.waitForUpload("not-really.png", "done");
+
+    WebElement thumb = page.waitForFile("dusk.jpg").findElement(By.className("thumb"));
+    browser.waitUntil("the thumbnail of dusk.jpg to load", d -> (Boolean) browser.js(
+        "const img = arguments[0].querySelector('img');"
+            + "return img !== null && img.complete && img.naturalWidth > 0", thumb));
+    WebElement img = thumb.findElement(By.tagName("img"));
+    assertEquals("lazy", img.getAttribute("loading"));
+    assertEquals("", img.getAttribute("alt"));
+    assertEquals("api/files/" + page.file("dusk.jpg").getAttribute("data-id") + "/download",
+        img.getAttribute("src").substring(site.base.length()), "the thumbnail's source");
+    assertEquals(List.of(48L, 48L), browser.js("const r = arguments[0].getBoundingClientRect();"
+        + "return [Math.round(r.width), Math.round(r.height)]", img), "a fixed box");
+
+    WebElement badge = page.waitForFile("report.pdf").findElement(By.className("thumb"));
+    assertTrue(badge.findElements(By.tagName("img")).isEmpty(), "no image for a PDF");
+    assertEquals("PDF", text(badge));
+    assertEquals("pdf", badge.getAttribute("data-kind"));
+
+    // Typed as an image but not one: the image goes and the badge shows, with no console error.
+    WebElement fallback = page.waitForFile("not-really.png").findElement(By.className("thumb"));
+    browser.waitUntil("the broken thumbnail to give way to its badge",
+        d -> fallback.findElements(By.tagName("img")).isEmpty());
+    assertEquals("PNG", text(fallback));
+    assertTrue(fallback.findElement(By.className("badge")).isDisplayed(), "the badge shows");
+  }
+
+  @Test
+  void downloadLinkSavesTheExactBytes() throws Exception {
+    byte[] content = TestFiles.random(2, 300_000);
+    Path file = TestFiles.write(folder, "download-me.zip", content);
+    page.open();
+    page.choose(file);
+    page.waitForUpload("download-me.zip", "done");
+
+    page.waitForFile("download-me.zip").findElement(By.cssSelector("a.download")).click();
+
+    Path saved = browser.downloads.resolve("download-me.zip");
+    // Chromium writes to a ".crdownload" file and renames it to the final name when complete.
+    browser.waitUntil("the download to be saved as " + saved, d -> Files.isRegularFile(saved));
+    assertArrayEquals(content, Files.readAllBytes(saved));
+  }
+
+  @Test
+  void deletedFileLeavesTheList() throws Exception {
+    Path file = TestFiles.write(folder, "delete-me.txt", TestFiles.text(10));
+    page.open();
+    page.choose(file);
+    page.waitForUpload("delete-me.txt", "done");
+    WebElement row = page.waitForFile("delete-me.txt");
+    String id = row.getAttribute("data-id");
+
+    row.findElement(By.cssSelector("button.delete")).click();
+    row.findElement(By.cssSelector("button.confirm-delete")).click();
+
+    page.waitUntilNotListed("delete-me.txt");
+    assertFalse(site.get("api/files?limit=1000").contains(id), "the server no longer lists it");
+  }
+
+  @Test
+  void refusesADisallowedTypeBeforeAnyRequest() throws Exception {
+    Path html = TestFiles.write(folder, "page.html", TestFiles.text(100));
+    Path allowed = TestFiles.write(folder, "allowed.txt", TestFiles.text(100));
+    page.open();
+    long presignsBefore = page.presignRequests();
+
+    // Chosen together: once the allowed file is done, the page has had every chance to send
+    // a request for the refused one as well.
+    page.choose(html, allowed);
+
+    WebElement refused = page.waitForUpload("page.html", "refused");
+    assertEquals("The type text/html is not allowed.",
+        text(refused.findElement(By.className("detail"))));
+    assertEquals("Refused", text(refused.findElement(By.className("status"))));
+    page.waitForUpload("allowed.txt", "done");
+    assertEquals(presignsBefore + 1, page.presignRequests(), "presign requests: allowed.txt only");
+    assertFalse(site.get("api/uploads?status=pending").contains("page.html"));
+    page.waitForFile("allowed.txt");
+    assertEquals(null, page.file("page.html"));
+  }
+
+  @Test
+  void fitsA360PixelWideScreen() throws Exception {
+    Path file = TestFiles.write(folder,
+        "a-rather-long-file-name-that-has-to-wrap-on-a-phone-screen.txt", TestFiles.text(2048));
+    Dimension desktop = browser.driver.manage().window().getSize();
+    browser.driver.manage().window().setSize(new Dimension(360, 800));
+    try {
+      page.open();
+      page.choose(file);
+      page.waitForUpload(file.getFileName().toString(), "done");
+      page.waitForFile(file.getFileName().toString());
+      assertEquals(360L, browser.js("return window.innerWidth"), "the viewport's width");
+      assertTrue((Long) browser.js("return document.documentElement.scrollWidth") <= 360,
+          "expected no horizontal scrolling at 360 px");
+      browser.fullPageScreenshot("narrow");
+    } finally {
+      browser.driver.manage().window().setSize(desktop);
+    }
+  }
+}
