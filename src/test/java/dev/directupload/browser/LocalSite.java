@@ -43,7 +43,13 @@ final class LocalSite implements AutoCloseable {
 
   /** Starts the store and the app; {@code customize} may add to the context before it starts. */
   static LocalSite start(Consumer<ServletContextHandler> customize) throws Exception {
-    LocalS3 store = LocalS3.inMemory(true).withBucket(BUCKET);
+    return start(true, customize);
+  }
+
+  /** As {@link #start(Consumer)}, over a store that answers CORS only when {@code cors}. */
+  static LocalSite start(boolean cors, Consumer<ServletContextHandler> customize)
+      throws Exception {
+    LocalS3 store = LocalS3.inMemory(cors).withBucket(BUCKET);
     try {
       Server server = LocalApp.newServer(0, CONTEXT, Map.of(
           "direct-upload.bucket", BUCKET,
