@@ -4,21 +4,17 @@ import dev.directupload.config.InvalidSettingException;
 import dev.directupload.config.SettingSource;
 import dev.directupload.config.Settings;
 import dev.directupload.storage.S3ObjectStore;
-import dev.directupload.storage.StorageException;
 import dev.directupload.upload.UploadRegistry;
 import dev.directupload.upload.UploadService;
+import jakarta.servlet.HttpConstraintElement;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
-import jakarta.servlet.HttpConstraintElement;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletSecurityElement;
 import jakarta.servlet.annotation.ServletSecurity;
 import java.time.Clock;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
@@ -31,12 +27,10 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  */
 public final class AppListener implements ServletContextListener {
   private static final System.Logger LOG = System.getLogger(AppListener.class.getName());
-  /** How often pending uploads are checked for expiry, and a failed rebuild is retried. */
-  private static final long HOUSEKEEPING_SECONDS = 60;
 
   private DefaultCredentialsProvider credentials;
   private S3ObjectStore store;
-  private ScheduledExecutorService housekeeping;
+  private Housekeeping housekeeping;
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -56,23 +50,7 @@ public final class AppListener implements ServletContextListener {
     store = S3ObjectStore.create(settings, credentials);
     UploadRegistry registry = new UploadRegistry(settings.maxPending());
     UploadService service = new UploadService(settings, store, registry, Clock.systemUTC());
-    housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "direct-upload-housekeeping");
-      t.setDaemon(true);
-      return t;
-    });
-    if (!rebuild(service)) {
-      housekeeping.schedule(new Runnable() {
-        @Override
-        public void run() {
-          if (!rebuild(service)) {
-            housekeeping.schedule(this, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
-          }
-        }
-      }, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
-    }
-    housekeeping.scheduleWithFixedDelay(() -> runSafely(service::expirePending),
-        HOUSEKEEPING_SECONDS, HOUSEKEEPING_SECONDS, TimeUnit.SECONDS);
+    housekeeping = new Housekeeping(service);
 
     String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
     context.addFilter("security-headers", new SecurityHeadersFilter(bucketOrigin))
@@ -93,33 +71,6 @@ public final class AppListener implements ServletContextListener {
     register(context, "api-not-found", new NotFoundServlet(), Optional.empty(), "/api/*");
   }
 
-  /**
-   * Indexes the files already in the bucket. A store that is down at start-up does not stop the
-   * application (health says DOWN); the rebuild is retried until it succeeds.
-   */
-  private static boolean rebuild(UploadService service) {
-    long start = System.nanoTime();
-    try {
-      int found = service.rebuildIndex();
-      LOG.log(System.Logger.Level.INFO, "Indexed " + found + " file(s) from the bucket in "
-          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
-      return true;
-    } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Could not index the bucket (" + e.getMessage()
-          + "); retrying in " + HOUSEKEEPING_SECONDS + " s", e.getCause());
-      return false;
-    }
-  }
-
-  private static void runSafely(Runnable task) {
-    try {
-      task.run();
-    } catch (RuntimeException e) {
-      // A scheduled task that throws is never run again: log and keep the schedule alive.
-      LOG.log(System.Logger.Level.ERROR, "Housekeeping failed", e);
-    }
-  }
-
   private static void register(ServletContext context, String name, ApiServlet servlet,
       Optional<String> role, String... mappings) {
     ServletRegistration.Dynamic registration = context.addServlet(name, servlet);
@@ -134,7 +85,7 @@ public final class AppListener implements ServletContextListener {
   @Override
   public void contextDestroyed(ServletContextEvent event) {
     if (housekeeping != null) {
-      housekeeping.shutdownNow();
+      housekeeping.close();
     }
     if (store != null) {
       store.close();

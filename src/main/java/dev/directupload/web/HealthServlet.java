@@ -34,18 +34,9 @@ final class HealthServlet extends ApiServlet {
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     requireGetWithoutSubpath(method, path, req, resp);
-    Health health = service.health(origin(req));
+    Health health = service.health(Origins.of(req));
     Json.write(resp, health.up() ? 200 : 503, new HealthView(health.up() ? "UP" : "DOWN",
         health.problem().orElse(null), health.completed(), health.pending(),
         health.cors().map(CorsView::of).orElse(null)));
-  }
-
-  /** The page's origin as this request reached us: scheme, host and any non-default port. */
-  private static String origin(HttpServletRequest req) {
-    String scheme = req.getScheme();
-    int port = req.getServerPort();
-    boolean defaultPort = port <= 0 || ("http".equals(scheme) && port == 80)
-        || ("https".equals(scheme) && port == 443);
-    return scheme + "://" + req.getServerName() + (defaultPort ? "" : ":" + port);
   }
 }

@@ -1,0 +1,68 @@
+package dev.directupload.web;
+
+import dev.directupload.storage.StorageException;
+import dev.directupload.upload.UploadService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The application's background work on one daemon thread: indexing the bucket (at start-up, and
+ * again every minute until it succeeds) and settling expired pending uploads every minute.
+ */
+final class Housekeeping implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Housekeeping.class.getName());
+  static final long PERIOD_SECONDS = 60;
+
+  private final UploadService service;
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "direct-upload-housekeeping");
+        t.setDaemon(true);
+        return t;
+      });
+
+  /** Indexes the bucket now (a store that is down does not stop the start) and schedules the rest. */
+  Housekeeping(UploadService service) {
+    this.service = service;
+    if (!rebuild()) {
+      scheduler.schedule(this::rebuildUntilDone, PERIOD_SECONDS, TimeUnit.SECONDS);
+    }
+    scheduler.scheduleWithFixedDelay(this::expire, PERIOD_SECONDS, PERIOD_SECONDS,
+        TimeUnit.SECONDS);
+  }
+
+  private void rebuildUntilDone() {
+    if (!rebuild()) {
+      scheduler.schedule(this::rebuildUntilDone, PERIOD_SECONDS, TimeUnit.SECONDS);
+    }
+  }
+
+  private boolean rebuild() {
+    long start = System.nanoTime();
+    try {
+      int found = service.rebuildIndex();
+      LOG.log(System.Logger.Level.INFO, "Indexed " + found + " file(s) from the bucket in "
+          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+      return true;
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not index the bucket (" + e.getMessage()
+          + "); retrying in " + PERIOD_SECONDS + " s", e.getCause());
+      return false;
+    }
+  }
+
+  private void expire() {
+    try {
+      service.expirePending();
+    } catch (RuntimeException e) {
+      // A scheduled task that throws is never run again: log and keep the schedule alive.
+      LOG.log(System.Logger.Level.ERROR, "Expiring pending uploads failed", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+  }
+}
