@@ -93,11 +93,18 @@ public final class UploadService {
     if (upload.isCompleted()) {
       return upload;
     }
-    StoredObject object = guard(() -> store.head(upload.key())).orElseThrow(() ->
-        new ApiException(ErrorCode.NOT_UPLOADED, "No object has been uploaded for " + id
-            + " yet; PUT the file to the signed URL first."));
+    StoredObject object = headOrNotUploaded(upload);
     Optional<String> difference = difference(upload, object);
     if (difference.isPresent()) {
+      // Look twice before deleting someone's upload: a store that is not atomic (or an object
+      // being deleted right now) can describe an object half-way.
+      object = headOrNotUploaded(upload);
+      difference = difference(upload, object);
+    }
+    if (difference.isPresent()) {
+      if (registry.find(id).isEmpty()) {
+        throw notFound(id); // deleted meanwhile: that delete already answered for it
+      }
       guard(() -> {
         store.delete(upload.key());
         return null;
@@ -107,6 +114,12 @@ public final class UploadService {
           difference.get() + "; the object was deleted. Start the upload again.");
     }
     return registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
+  }
+
+  private StoredObject headOrNotUploaded(Upload upload) {
+    return guard(() -> store.head(upload.key())).orElseThrow(() ->
+        new ApiException(ErrorCode.NOT_UPLOADED, "No object has been uploaded for "
+            + upload.id() + " yet; PUT the file to the signed URL first."));
   }
 
   /** Cancels a pending upload or deletes a completed file, object included. */

@@ -43,6 +43,10 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
           "access-control-allow-headers", String.join(",", headers),
           "access-control-expose-headers", "ETag"));
 
+  /** Answers for the next HeadObject calls, before the map is asked: a store read half-way. */
+  public final java.util.Queue<Optional<StoredObject>> nextHeads =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
   /** When set, thrown by every network call: an unexpected bug rather than an outage. */
   public volatile RuntimeException bug;
   private final S3ObjectStore signer;
@@ -89,7 +93,8 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   public Optional<StoredObject> head(String key) {
     calls.add("head " + key);
     failIfDown();
-    return Optional.ofNullable(objects.get(key));
+    Optional<StoredObject> scripted = nextHeads.poll();
+    return scripted != null ? scripted : Optional.ofNullable(objects.get(key));
   }
 
   @Override

@@ -95,6 +95,17 @@ class UploadServiceTest {
   }
 
   @Test
+  void aHalfWayReadOfTheObjectIsCheckedAgainBeforeAnythingIsDeleted() {
+    PresignedUpload p = presign("a.txt");
+    PutSpec spec = store.lastSpec;
+    store.putAsSigned(spec);
+    store.nextHeads.add(Optional.of(new dev.directupload.storage.StoredObject(spec.key(), 12,
+        "text/plain", clock.instant(), Map.of(), Optional.empty())));
+    assertTrue(service.complete("anonymous", p.upload().id()).isCompleted());
+    assertTrue(store.objects.containsKey(spec.key()));
+  }
+
+  @Test
   void objectOfAnotherTypeIsDeleted() {
     PresignedUpload p = presign("a.txt");
     PutSpec spec = store.lastSpec;
