@@ -75,7 +75,7 @@ public final class LocalS3 implements AutoCloseable {
         proxy.stop();
         throw new IllegalStateException("S3Proxy did not start within 10 s: " + proxy.getState());
       }
-      Thread.onSpinWait();
+      java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
     }
     return proxy;
   }
