@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.crypto.Mac;
@@ -102,11 +101,16 @@ final class QuerySigner {
     for (i = 0; i < metaCount; i++) {
       metaHeaders[i] = "x-amz-meta-" + metaNames[i].toLowerCase(java.util.Locale.ROOT);
     }
-    Integer[] order = new Integer[metaCount];
+    // Insertion sort: a handful of entries, and no boxing.
+    int[] order = new int[metaCount];
     for (i = 0; i < metaCount; i++) {
-      order[i] = i;
+      int j = i;
+      while (j > 0 && metaHeaders[order[j - 1]].compareTo(metaHeaders[i]) > 0) {
+        order[j] = order[j - 1];
+        j--;
+      }
+      order[j] = i;
     }
-    Arrays.sort(order, (a, b) -> metaHeaders[a].compareTo(metaHeaders[b]));
 
     Map<String, String> toSend = new LinkedHashMap<>();
     StringBuilder canonicalHeaders = new StringBuilder(256);
@@ -124,7 +128,7 @@ final class QuerySigner {
       header(canonicalHeaders, signedHeaders, "x-amz-checksum-sha256", checksum);
       toSend.put("x-amz-checksum-sha256", checksum);
     }
-    for (Integer k : order) {
+    for (int k : order) {
       String value = spec.metadata().get(metaNames[k]);
       header(canonicalHeaders, signedHeaders, metaHeaders[k], value);
       toSend.put(metaHeaders[k], value);
@@ -188,8 +192,7 @@ final class QuerySigner {
         .append(canonicalHeaders).append('\n')
         .append(signedHeaders).append('\n')
         .append(UNSIGNED_PAYLOAD);
-    MessageDigest sha = SHA256.get();
-    byte[] canonicalHash = sha.digest(canonical.toString().getBytes(StandardCharsets.UTF_8));
+    byte[] canonicalHash = sha256(canonical);
 
     StringBuilder toSign = new StringBuilder(160);
     toSign.append(ALGORITHM).append('\n').append(amzDate).append('\n')
@@ -201,7 +204,8 @@ final class QuerySigner {
     } catch (java.security.InvalidKeyException e) {
       throw new IllegalStateException("HmacSHA256 refused a 32-byte key", e);
     }
-    byte[] signature = mac.doFinal(toSign.toString().getBytes(StandardCharsets.UTF_8));
+    mac.update(ascii(toSign), 0, toSign.length());
+    byte[] signature = mac.doFinal();
 
     // The SDK's parameter order in the URL (the canonical order above is sorted instead).
     StringBuilder url = new StringBuilder(base.length() + encodedKey.length() + 600);
@@ -223,6 +227,45 @@ final class QuerySigner {
         .append("&X-Amz-Signature=");
     hex(url, signature);
     return new Signed(url.toString(), Instant.ofEpochSecond(epochSecond + expires));
+  }
+
+  /**
+   * SHA-256 of the UTF-8 bytes of {@code text}. The canonical request is ASCII but for unusual
+   * header values (everything else in it is percent-encoded), so it is hashed straight from a
+   * per-thread buffer, without the two copies of {@code toString().getBytes()}.
+   */
+  private static byte[] sha256(StringBuilder text) {
+    MessageDigest sha = SHA256.get();
+    if (isAscii(text)) {
+      sha.update(ascii(text), 0, text.length());
+      return sha.digest();
+    }
+    return sha.digest(text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static boolean isAscii(CharSequence text) {
+    for (int i = 0, n = text.length(); i < n; i++) {
+      if (text.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[1][]);
+
+  /** The ASCII text's bytes in a per-thread buffer (valid until the next call on this thread). */
+  private static byte[] ascii(CharSequence text) {
+    byte[][] holder = BUFFER.get();
+    int n = text.length();
+    if (holder[0] == null || holder[0].length < n) {
+      holder[0] = new byte[Math.max(n, 2048)];
+    }
+    byte[] buffer = holder[0];
+    for (int i = 0; i < n; i++) {
+      buffer[i] = (byte) text.charAt(i);
+    }
+    return buffer;
   }
 
   /** The cached key when it was made for this date and these credentials, else a fresh one. */

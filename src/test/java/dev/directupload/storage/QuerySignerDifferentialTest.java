@@ -58,7 +58,7 @@ class QuerySignerDifferentialTest {
       "日本語", "😀", "e\u0301", "\u00a0", "\u2028", "Ω", "%20", "%2F", "./", "../", "uploads/"};
   private static final String[] CONTENT_TYPES = {"text/plain", "application/octet-stream",
       "image/png", "text/plain; charset=utf-8", "text/plain;  charset=\"utf-8\"",
-      " application/json ", "multipart/mixed;\tboundary=x", "video/mp4"};
+      " application/json ", "multipart/mixed;\tboundary=x", "video/mp4", "text/plain; name=\"é\""};
 
   @Test
   void leanUrlsAndHeadersEqualTheSdkPresignerForRandomRequests() {
