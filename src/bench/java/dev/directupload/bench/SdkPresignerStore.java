@@ -51,7 +51,7 @@ final class SdkPresignerStore implements ObjectStore {
       }
     });
     try {
-      return new PresignedPut(signed.url().toURI(), headers,
+      return new PresignedPut(signed.url().toURI().toString(), headers,
           signed.expiration().truncatedTo(ChronoUnit.SECONDS));
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);

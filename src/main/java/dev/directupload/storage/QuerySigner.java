@@ -135,7 +135,7 @@ final class QuerySigner {
     }
     Signed signed = sign("PUT", spec.key(), canonicalHeaders, signedHeaders.toString(), null,
         null, spec.expiry());
-    return new PresignedPut(URI.create(signed.url), toSend, signed.expiresAt);
+    return new PresignedPut(signed.url, toSend, signed.expiresAt);
   }
 
   /** A signed GET with optional response overrides (null: not sent). */

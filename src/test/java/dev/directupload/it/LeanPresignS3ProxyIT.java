@@ -60,7 +60,7 @@ class LeanPresignS3ProxyIT {
         body.length, Optional.of(checksum), Map.of("upload-id", "abc", "filename", "a%20b.txt"),
         false, Duration.ofMinutes(5)));
 
-    HttpRequest.Builder request = HttpRequest.newBuilder(put.url())
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(put.url()))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
     put.headers().forEach(request::header);
     HttpResponse<String> stored = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -84,7 +84,7 @@ class LeanPresignS3ProxyIT {
     byte[] body = "x".getBytes(StandardCharsets.UTF_8);
     PresignedPut put = store.presignPut(new PutSpec("uploads/refused.txt", "text/plain",
         body.length, Optional.empty(), Map.of("upload-id", "abc"), false, Duration.ofMinutes(5)));
-    HttpRequest.Builder request = HttpRequest.newBuilder(put.url())
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(put.url()))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
     put.headers().forEach(request::header);
     request.setHeader("x-amz-meta-upload-id", "changed");

@@ -29,7 +29,7 @@ class QuerySignerTest {
   private static final PutSpec SPEC = new PutSpec("a/b c.txt", "text/plain", 5, Optional.empty(),
       Map.of("owner", "x"), false, Duration.ofMinutes(15));
 
-  private static URI fresh(AwsCredentials credentials, Instant at) {
+  private static String fresh(AwsCredentials credentials, Instant at) {
     return new QuerySigner(BASE, "us-east-1", StaticCredentialsProvider.create(credentials),
         new MutableClock(at)).presignPut(SPEC).url();
   }
@@ -55,9 +55,9 @@ class QuerySignerTest {
     signer.presignPut(SPEC);
     AwsCredentials rotated = AwsSessionCredentials.create("ASIA1", "secret-2", "token-2");
     current.set(rotated);
-    URI url = signer.presignPut(SPEC).url();
+    String url = signer.presignPut(SPEC).url();
     assertEquals(fresh(rotated, DAY_ONE), url);
-    assertTrue(url.toString().contains("X-Amz-Security-Token=token-2"), url.toString());
+    assertTrue(url.contains("X-Amz-Security-Token=token-2"), url);
   }
 
   @Test
@@ -66,10 +66,10 @@ class QuerySignerTest {
         AwsBasicCredentials.create("AKID1", "same-secret"));
     QuerySigner signer = new QuerySigner(BASE, "us-east-1", current::get,
         new MutableClock(DAY_ONE));
-    URI before = signer.presignPut(SPEC).url();
+    String before = signer.presignPut(SPEC).url();
     AwsCredentials rotated = AwsBasicCredentials.create("AKID2", "same-secret");
     current.set(rotated);
-    URI after = signer.presignPut(SPEC).url();
+    String after = signer.presignPut(SPEC).url();
     assertNotEquals(before, after);
     assertEquals(fresh(rotated, DAY_ONE), after);
   }
