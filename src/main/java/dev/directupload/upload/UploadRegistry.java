@@ -29,6 +29,13 @@ public final class UploadRegistry {
    */
   private final Map<String, ConcurrentNavigableMap<ListingKey, Upload>> completedByOwner =
       new ConcurrentHashMap<>();
+  /**
+   * Pending uploads by expiry, soonest first: expiring them walks only the expired ones, and
+   * listing someone's pending uploads walks only pending ones, never the completed millions.
+   * Changed in the same atomic {@code byId} operation as the entry itself.
+   */
+  private final ConcurrentNavigableMap<PendingKey, Upload> pendingByExpiry =
+      new ConcurrentSkipListMap<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicInteger completed = new AtomicInteger();
   /** Ids removed while a rebuild runs, so the rebuild cannot bring back what was just deleted. */
@@ -56,7 +63,13 @@ public final class UploadRegistry {
             + maxPending + "); try again shortly.");
       }
     }
-    if (byId.putIfAbsent(upload.id(), upload) != null) {
+    boolean[] added = {false};
+    byId.computeIfAbsent(upload.id(), id -> {
+      pendingByExpiry.put(PendingKey.of(upload), upload);
+      added[0] = true;
+      return upload;
+    });
+    if (!added[0]) {
       pending.decrementAndGet();
       throw new IllegalStateException("Duplicate upload id " + upload.id());
     }
@@ -72,6 +85,7 @@ public final class UploadRegistry {
         return current;
       }
       Upload done = current.completed(at);
+      pendingByExpiry.remove(PendingKey.of(current));
       pending.decrementAndGet();
       listed(done.owner()).put(ListingKey.of(done), done);
       completed.incrementAndGet();
@@ -119,6 +133,7 @@ public final class UploadRegistry {
         listed(current.owner()).remove(ListingKey.of(current));
         completed.decrementAndGet();
       } else {
+        pendingByExpiry.remove(PendingKey.of(current));
         pending.decrementAndGet();
       }
       return null;
@@ -130,22 +145,17 @@ public final class UploadRegistry {
     return Optional.ofNullable(removed[0]);
   }
 
-  /** Pending uploads whose time ran out before {@code now}. */
+  /** Pending uploads whose time ran out before {@code now}, soonest first; O(expired). */
   public List<Upload> expiredPending(Instant now) {
-    List<Upload> expired = new ArrayList<>();
-    for (Upload u : byId.values()) {
-      if (!u.isCompleted() && u.expiresAt().isBefore(now)) {
-        expired.add(u);
-      }
-    }
-    return expired;
+    // The smallest id sorts first, so this bound excludes exactly the entries expiring at now.
+    return new ArrayList<>(pendingByExpiry.headMap(new PendingKey(now, ""), false).values());
   }
 
-  /** Pending uploads matching {@code filter}, oldest first. */
+  /** Pending uploads matching {@code filter}, oldest first; O(pending), not O(registry). */
   public List<Upload> pending(Predicate<Upload> filter) {
     List<Upload> list = new ArrayList<>();
-    for (Upload u : byId.values()) {
-      if (!u.isCompleted() && filter.test(u)) {
+    for (Upload u : pendingByExpiry.values()) {
+      if (filter.test(u)) {
         list.add(u);
       }
     }
@@ -199,6 +209,19 @@ public final class UploadRegistry {
 
   void endRebuild() {
     removedDuringRebuild = null;
+  }
+
+  /** Position among pending uploads: soonest expiry first, ties broken by id. */
+  record PendingKey(Instant expiresAt, String id) implements Comparable<PendingKey> {
+    static PendingKey of(Upload u) {
+      return new PendingKey(u.expiresAt(), u.id());
+    }
+
+    @Override
+    public int compareTo(PendingKey other) {
+      int byTime = expiresAt.compareTo(other.expiresAt);
+      return byTime != 0 ? byTime : id.compareTo(other.id);
+    }
   }
 
   /** Position in the listing: newest completion first, ties broken by id. */

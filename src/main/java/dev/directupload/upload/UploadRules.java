@@ -23,6 +23,7 @@ public final class UploadRules {
       + "/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}");
 
   /** Names Windows reserves for devices, with or without an extension ("CON", "nul.txt"). */
+  private static final Pattern LEADING_DOTS = Pattern.compile("^[._]+");
   private static final Pattern DEVICE_NAME =
       Pattern.compile("(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\\$|conout\\$)(\\..*)?");
   /** Extensions that run when opened: hidden behind another one, they are a classic trap. */
@@ -176,7 +177,7 @@ public final class UploadRules {
       folded = "file" + folded.substring(1); // "日本語.txt" → "file.txt", not "txt"
     }
     // No leading dots: "..." or ".hidden" keys confuse tools that treat them as special.
-    String name = folded.replaceAll("^[._]+", "");
+    String name = LEADING_DOTS.matcher(folded).replaceFirst("");
     if (name.length() > MAX_KEY_NAME_LENGTH) {
       int dot = name.lastIndexOf('.');
       String extension = dot > 0 && name.length() - dot <= 16 ? name.substring(dot) : "";

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** Reading request bodies and writing answers: the only place JSON text is made or parsed. */
 final class Json {
@@ -30,6 +31,9 @@ final class Json {
 
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
   private static final TypeAdapter<JsonElement> ELEMENTS = GSON.getAdapter(JsonElement.class);
+
+  /** Compiled once: {@code String.matches} would compile it again for every request. */
+  private static final Pattern JSON_TYPE = Pattern.compile("application/json\\s*(;.*)?");
 
   private Json() {}
 
@@ -60,8 +64,8 @@ final class Json {
    */
   static Map<String, JsonElement> readObject(HttpServletRequest req) throws IOException {
     String contentType = req.getContentType();
-    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).trim()
-        .matches("application/json\\s*(;.*)?")) {
+    if (contentType == null
+        || !JSON_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).trim()).matches()) {
       throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "expected Content-Type application/json but was " + (contentType == null ? "none"
               : "'" + contentType.replaceAll("\\p{Cntrl}", "?") + "'"));
@@ -93,12 +97,14 @@ final class Json {
   }
 
   private static byte[] readCapped(HttpServletRequest req) throws IOException {
-    if (req.getContentLengthLong() > MAX_BODY_BYTES) {
+    long declared = req.getContentLengthLong();
+    if (declared > MAX_BODY_BYTES) {
       throw tooLarge();
     }
     try (InputStream in = req.getInputStream()) {
-      // Read one byte past the cap: enough to know it is too large, never more.
-      byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
+      // Read one byte past the declared length (or the cap): enough to know it is too large,
+      // never more, and no 8 KiB scratch buffer for a body of a hundred bytes.
+      byte[] body = in.readNBytes(declared >= 0 ? (int) declared + 1 : MAX_BODY_BYTES + 1);
       if (body.length > MAX_BODY_BYTES) {
         throw tooLarge();
       }

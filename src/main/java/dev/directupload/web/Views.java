@@ -35,7 +35,7 @@ final class Views {
   }
 
   static PresignView presign(PresignedUpload p) {
-    return new PresignView(p.upload().id(), p.upload().key(), "PUT", p.put().url().toString(),
+    return new PresignView(p.upload().id(), p.upload().key(), "PUT", p.put().url(),
         p.put().headers(), p.put().expiresAt().toString());
   }
 }

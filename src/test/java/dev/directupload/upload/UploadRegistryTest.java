@@ -183,6 +183,48 @@ class UploadRegistryTest {
     assertEquals(4, registry.completedCount());
   }
 
+  @Test
+  void expiredPendingLeavesOutRemovedEntriesAndThoseExpiringExactlyNow() {
+    UploadRegistry registry = new UploadRegistry(10);
+    registry.addPending(pending(id(1), T0.plusSeconds(10)), T0);
+    registry.addPending(pending(id(2), T0.plusSeconds(5)), T0);
+    registry.addPending(pending(id(3), T0.plusSeconds(11)), T0);
+    registry.remove(id(2));
+    assertEquals(List.of(id(1)),
+        registry.expiredPending(T0.plusSeconds(11)).stream().map(Upload::id).toList());
+  }
+
+  @Test
+  void pendingIndexMatchesTheEntriesAfterConcurrentAddsCompletesAndRemoves() throws Exception {
+    UploadRegistry registry = new UploadRegistry(100_000);
+    int threads = 8;
+    int perThread = 2_000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Future<?>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int base = t * perThread;
+      done.add(pool.submit(() -> {
+        for (int i = base; i < base + perThread; i++) {
+          registry.addPending(pending(id(i), T0.plusSeconds(i % 97)), T0);
+          if (i % 3 == 0) {
+            registry.markCompleted(id(i), T0.plusSeconds(1));
+          } else if (i % 3 == 1) {
+            registry.remove(id(i));
+          }
+        }
+        return null;
+      }));
+    }
+    for (Future<?> f : done) {
+      f.get(30, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    List<Upload> stillPending = registry.expiredPending(T0.plusSeconds(1000));
+    assertEquals(registry.pendingCount(), stillPending.size());
+    assertTrue(stillPending.stream().allMatch(u -> Integer.parseInt(u.id().substring(2)) % 3 == 2));
+    assertEquals(registry.pendingCount(), registry.pending(u -> true).size());
+  }
+
   private static List<String> ids(FilePage page) {
     return page.files().stream().map(Upload::id).toList();
   }
