@@ -150,6 +150,10 @@ public record Settings(
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
 
   private static String bucket(String v) {
+    if (v.endsWith("--x-s3")) {
+      throw new IllegalArgumentException("S3 Express directory buckets ('" + v + "') sign"
+          + " uploads differently and are not supported; use a general purpose bucket");
+    }
     if (!BUCKET.matcher(v).matches()) {
       throw new IllegalArgumentException(
           "expected 3 to 63 letters, digits, dots or hyphens but was '" + v + "'");

@@ -96,6 +96,7 @@ class SettingsTest {
   @CsvSource(delimiter = '|', value = {
       "bucket|ab|3 to 63",
       "bucket|bad bucket|3 to 63",
+      "bucket|fast--usw2-az1--x-s3|directory buckets",
       "endpoint|ftp://example.com|http or https",
       "endpoint|not a url|URL",
       "region|EU West|region such as",

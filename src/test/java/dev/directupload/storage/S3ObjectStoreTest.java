@@ -71,6 +71,14 @@ class S3ObjectStoreTest {
   }
 
   @Test
+  void theGlobalPseudoRegionSignsAsUsEast1LikeTheSdk() {
+    store.close();
+    store = S3ObjectStore.create(TestSettings.with("region", "aws-global"), credentials);
+    String url = store.presignPut(spec(Optional.empty(), false)).url().toString();
+    assertTrue(url.contains("%2Fus-east-1%2Fs3%2Faws4_request"), url);
+  }
+
+  @Test
   void virtualHostStyleByDefaultPutsTheBucketInTheHost() {
     store.close();
     store = S3ObjectStore.create(TestSettings.with("path-style", "false", "endpoint",
