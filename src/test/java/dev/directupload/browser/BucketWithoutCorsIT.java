@@ -26,15 +26,7 @@ class BucketWithoutCorsIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (site != null) {
-        site.close();
-      }
-    }
+    LocalSite.closeBoth(browser, site);
   }
 
   @Test

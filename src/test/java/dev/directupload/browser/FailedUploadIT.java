@@ -38,15 +38,7 @@ class FailedUploadIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (site != null) {
-        site.close();
-      }
-    }
+    LocalSite.closeBoth(browser, site);
   }
 
   @AfterEach

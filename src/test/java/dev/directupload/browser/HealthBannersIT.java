@@ -70,15 +70,7 @@ class HealthBannersIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (site != null) {
-        site.close();
-      }
-    }
+    LocalSite.closeBoth(browser, site);
   }
 
   @AfterEach

@@ -77,6 +77,19 @@ final class LocalSite implements AutoCloseable {
     return response.body();
   }
 
+  /** Closes the browser, then the site, whichever of them was started. */
+  static void closeBoth(Chromium browser, LocalSite site) throws Exception {
+    try {
+      if (browser != null) {
+        browser.close();
+      }
+    } finally {
+      if (site != null) {
+        site.close();
+      }
+    }
+  }
+
   @Override
   public void close() throws Exception {
     try {

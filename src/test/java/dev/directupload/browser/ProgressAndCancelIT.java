@@ -44,15 +44,7 @@ class ProgressAndCancelIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (site != null) {
-        site.close();
-      }
-    }
+    LocalSite.closeBoth(browser, site);
   }
 
   @AfterEach

@@ -41,15 +41,7 @@ class UploadPageIT {
 
   @AfterAll
   static void stop() throws Exception {
-    try {
-      if (browser != null) {
-        browser.close();
-      }
-    } finally {
-      if (site != null) {
-        site.close();
-      }
-    }
+    LocalSite.closeBoth(browser, site);
   }
 
   @AfterEach
