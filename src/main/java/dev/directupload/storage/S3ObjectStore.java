@@ -62,14 +62,14 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   /** Builds the client and presigner the settings describe, with these credentials. */
   public static S3ObjectStore create(Settings settings, AwsCredentialsProvider credentials) {
     Region region = settings.region().map(Region::of).orElseGet(S3ObjectStore::regionFromChain);
-    // Ours to close: the SDK does not close an HTTP client it was handed, and one left open
-    // keeps its idle-connection-reaper thread alive after an undeploy.
     // One call may retry (the SDK's standard mode: 3 attempts with backoff); each attempt gets a
     // third of the call's time, so a hanging store is given up on instead of holding a thread.
     Duration callTimeout = settings.storageTimeout();
     Duration attemptTimeout = callTimeout.dividedBy(3);
     Duration connectTimeout = attemptTimeout.compareTo(Duration.ofSeconds(5)) < 0
         ? attemptTimeout : Duration.ofSeconds(5);
+    // Ours to close: the SDK does not close an HTTP client it was handed, and one left open
+    // keeps its idle-connection-reaper thread alive after an undeploy.
     SdkHttpClient http = Apache5HttpClient.builder()
         .connectionTimeout(connectTimeout)
         .socketTimeout(attemptTimeout)
@@ -155,8 +155,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       if (head.contentLength() == null || head.lastModified() == null) {
         // A connection cut right after the status line parses as an empty 200: never take
         // that for an object's description.
-        throw new StorageException("the store gave an incomplete answer while reading object"
-            + " metadata", null);
+        throw incomplete("reading object metadata");
       }
       return Optional.of(new StoredObject(key, head.contentLength(), head.contentType(),
           head.lastModified(), head.metadata(), Optional.ofNullable(head.checksumSHA256())));
@@ -199,8 +198,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       for (var page : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix))) {
         if (!bucket.equals(page.name())) {
           // An empty page from a cut connection would rebuild an index without the files.
-          throw new StorageException("the store gave an incomplete answer while listing the"
-              + " bucket", null);
+          throw incomplete("listing the bucket");
         }
         List<CompletableFuture<Optional<StoredObject>>> heads = new ArrayList<>();
         for (S3Object object : page.contents()) {
@@ -227,8 +225,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       // cut after the status line (an empty "200") is not mistaken for a healthy store.
       String listed = s3.listObjectsV2(r -> r.bucket(bucket).maxKeys(1)).name();
       if (!bucket.equals(listed)) {
-        throw new StorageException("the store gave an incomplete answer while checking the"
-            + " bucket", null);
+        throw incomplete("checking the bucket");
       }
     } catch (SdkException e) {
       throw failure("checking the bucket", e);
@@ -263,6 +260,11 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     } catch (IOException e) {
       // The answer is in the headers; a body that fails to close only costs a connection.
     }
+  }
+
+  /** An answer that parsed but lacks what every real answer has: a cut connection. */
+  private static StorageException incomplete(String action) {
+    return new StorageException("the store gave an incomplete answer while " + action, null);
   }
 
   /** Our own words for the caller, the SDK's in the cause for the log. */

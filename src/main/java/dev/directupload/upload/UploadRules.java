@@ -7,6 +7,8 @@ import java.text.Normalizer;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -22,12 +24,12 @@ public final class UploadRules {
   private static final Pattern MEDIA_TYPE = Pattern.compile("[a-z0-9][a-z0-9!#$&^_.+-]{0,126}"
       + "/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}");
 
-  /** Names Windows reserves for devices, with or without an extension ("CON", "nul.txt"). */
   private static final Pattern LEADING_DOTS = Pattern.compile("^[._]+");
+  /** Names Windows reserves for devices, with or without an extension ("CON", "nul.txt"). */
   private static final Pattern DEVICE_NAME =
       Pattern.compile("(?i)(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\\$|conout\\$)(\\..*)?");
   /** Extensions that run when opened: hidden behind another one, they are a classic trap. */
-  private static final java.util.Set<String> EXECUTABLE = java.util.Set.of("exe", "com", "bat",
+  private static final Set<String> EXECUTABLE = Set.of("exe", "com", "bat",
       "cmd", "scr", "pif", "msi", "msp", "cpl", "dll", "hta", "jar", "js", "jse", "vbs", "vbe",
       "wsf", "wsh", "ps1", "psm1", "lnk", "reg", "sh", "app", "apk", "command", "scf", "url");
 
@@ -110,10 +112,10 @@ public final class UploadRules {
       return;
     }
     String extension = filename.substring(dot + 1).toLowerCase(Locale.ROOT);
-    java.util.Set<String> expected = MediaTypes.forExtension(extension);
+    Set<String> expected = MediaTypes.forExtension(extension);
     if (!expected.isEmpty() && MediaTypes.isKnown(contentType) && !expected.contains(contentType)) {
       throw new ApiException(ErrorCode.TYPE_MISMATCH, "a ." + extension + " file should be "
-          + String.join(" or ", new java.util.TreeSet<>(expected)) + " but was sent as "
+          + String.join(" or ", new TreeSet<>(expected)) + " but was sent as "
           + contentType);
     }
   }
