@@ -62,8 +62,11 @@ public interface ObjectStore {
   /** Calls {@code sink} with every key under {@code prefix} after {@code startAfter}, in order. */
   void forEachKey(String prefix, String startAfter, Consumer<String> sink);
 
-  /** Writes an empty object at {@code key}: a record whose key says it all. */
-  void putEmpty(String key);
+  /** Writes a small object of the application's own (a record) at {@code key}. */
+  void putRecord(String key, byte[] body);
+
+  /** The bytes of a small object written by {@link #putRecord}, or empty when there is none. */
+  Optional<byte[]> getRecord(String key);
 
   /** Returns normally when the bucket exists and can be listed with our credentials. */
   void checkBucket();

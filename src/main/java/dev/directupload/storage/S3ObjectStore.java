@@ -359,13 +359,34 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
-  public void putEmpty(String key) {
+  public void putRecord(String key, byte[] body) {
     try {
-      if (s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.empty()).eTag() == null) {
+      if (s3.putObject(r -> r.bucket(bucket).key(key).contentType("text/plain; charset=utf-8"),
+          RequestBody.fromBytes(body)).eTag() == null) {
         throw incomplete("writing a record");
       }
     } catch (SdkException e) {
       throw failure("writing a record", e);
+    }
+  }
+
+  @Override
+  public Optional<byte[]> getRecord(String key) {
+    try {
+      var answer = s3.getObjectAsBytes(r -> r.bucket(bucket).key(key));
+      Long length = answer.response().contentLength();
+      byte[] body = answer.asByteArray();
+      if (length == null || length != body.length) {
+        throw incomplete("reading a record");
+      }
+      return Optional.of(body);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw failure("reading a record", e);
+    } catch (SdkException e) {
+      throw failure("reading a record", e);
     }
   }
 

@@ -59,7 +59,8 @@ final class ChangeRecords {
   /** Writes the record; a failure is logged, not thrown: the change itself has happened. */
   void write(Kind kind, String objectKey, Instant at) {
     try {
-      store.putEmpty(prefix + millis(at.toEpochMilli()) + "-" + kind.letter + "/" + objectKey);
+      store.putRecord(prefix + millis(at.toEpochMilli()) + "-" + kind.letter + "/" + objectKey,
+          new byte[0]);
     } catch (StorageException e) {
       LOG.log(System.Logger.Level.WARNING, "Could not record a change of " + objectKey + " ("
           + e.getMessage() + "); other instances see it when they next rebuild", e.getCause());

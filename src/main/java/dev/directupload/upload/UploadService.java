@@ -67,6 +67,7 @@ public final class UploadService {
   private final Clock clock;
   /** Empty when {@code index-refresh} is off: a single instance has nobody to tell. */
   private final Optional<ChangeRecords> changes;
+  private final MultipartRecords multipartRecords;
 
   public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
     this.settings = settings;
@@ -77,6 +78,7 @@ public final class UploadService {
     this.clock = clock;
     this.changes = settings.indexRefresh().isZero() ? Optional.empty()
         : Optional.of(new ChangeRecords(store, settings.keyPrefix(), clock.instant()));
+    this.multipartRecords = new MultipartRecords(store, settings.keyPrefix());
   }
 
   /**
@@ -113,8 +115,15 @@ public final class UploadService {
       try {
         registry.addPending(upload, now);
       } catch (ApiException e) {
-        abortQuietly(upload);
+        quietly("abort the multipart upload of " + id, () -> abort(upload));
         throw e;
+      }
+      try {
+        multipartRecords.write(upload);
+      } catch (StorageException e) {
+        registry.remove(id);
+        quietly("abort the multipart upload of " + id, () -> abort(upload));
+        throw unavailable(e);
       }
       return new PresignedUpload(upload, Optional.empty());
     }
@@ -219,6 +228,9 @@ public final class UploadService {
     }
     Upload completed =
         registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
+    if (upload.multipart().isPresent()) {
+      quietly("delete the multipart record of " + id, () -> multipartRecords.delete(id));
+    }
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
     return completed;
   }
@@ -303,15 +315,13 @@ public final class UploadService {
     // Store first, index entry second: a failure leaves both in place, never a listed ghost.
     guard(() -> {
       if (!upload.isCompleted() && upload.multipart().isPresent()) {
-        store.abortMultipart(upload.key(), upload.multipart().get().storeUploadId());
+        abort(upload);
       }
       store.delete(upload.key());
       return null;
     });
     registry.remove(id);
-    if (upload.isCompleted()) {
-      changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
-    }
+    changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
   }
 
   /** A page of the owner's completed files, newest first. */
@@ -372,6 +382,13 @@ public final class UploadService {
       store.forEachObject(settings.keyPrefix(), object -> fromStore(object)
           .filter(registry::addCompleted)
           .ifPresent(u -> added[0]++));
+      // Unfinished multipart uploads stay resumable across a restart.
+      Instant now = clock.instant();
+      multipartRecords.forEach(upload -> {
+        if (upload.expiresAt().isAfter(now) && registry.find(upload.id()).isEmpty()) {
+          addPendingIfRoom(upload, now);
+        }
+      });
     } finally {
       registry.endRebuild();
     }
@@ -392,7 +409,7 @@ public final class UploadService {
           registry.markCompleted(upload.id(), object.get().lastModified());
         } else {
           if (upload.multipart().isPresent()) {
-            store.abortMultipart(upload.key(), upload.multipart().get().storeUploadId());
+            abort(upload);
           }
           if (object.isPresent()) {
             store.delete(upload.key());
@@ -422,15 +439,23 @@ public final class UploadService {
     for (OpenMultipart open : abandoned) {
       store.abortMultipart(open.key(), open.uploadId());
     }
+    multipartRecords.deleteMadeBefore(before);
     return abandoned.size();
   }
 
-  private void abortQuietly(Upload upload) {
+  /** Aborts a multipart upload in the store and forgets its record there. */
+  private void abort(Upload upload) {
+    store.abortMultipart(upload.key(), upload.multipart().orElseThrow().storeUploadId());
+    multipartRecords.delete(upload.id());
+  }
+
+  /** A clean-up that may fail: logged, and left to the hourly sweep. */
+  private static void quietly(String what, Runnable cleanUp) {
     try {
-      store.abortMultipart(upload.key(), upload.multipart().orElseThrow().storeUploadId());
+      cleanUp.run();
     } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Could not abort multipart upload " + upload.id()
-          + " (" + e.getMessage() + "); the sweeper will", e.getCause());
+      LOG.log(System.Logger.Level.WARNING, "Could not " + what + " (" + e.getMessage()
+          + "); the hourly sweep will", e.getCause());
     }
   }
 
@@ -461,6 +486,15 @@ public final class UploadService {
       }
     }
     return applied;
+  }
+
+  /** Indexes a pending upload another instance started; a full index leaves it out. */
+  private void addPendingIfRoom(Upload upload, Instant now) {
+    try {
+      registry.addPending(upload, now);
+    } catch (ApiException | IllegalStateException e) {
+      // TOO_MANY_PENDING, or another thread added it first: either way nothing to add.
+    }
   }
 
   /** Deletes change records older than a day; returns how many. */
@@ -512,7 +546,11 @@ public final class UploadService {
         .flatMap(this::fromStore)
         .filter(u -> u.id().equals(id) && u.owner().equals(owner));
     if (stored.isEmpty()) {
-      return Optional.empty();
+      // Perhaps a multipart upload still in progress, started on another instance.
+      guard(() -> multipartRecords.read(id))
+          .filter(u -> u.owner().equals(owner) && u.expiresAt().isAfter(now))
+          .ifPresent(u -> addPendingIfRoom(u, now));
+      return registry.find(id);
     }
     if (registry.addCompleted(stored.get())) {
       // The instance that signed it holds it as pending until it hears.
@@ -584,10 +622,14 @@ public final class UploadService {
     try {
       return call.run();
     } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Storage failure: " + e.getMessage(), e.getCause());
-      throw new ApiException(ErrorCode.STORAGE_UNAVAILABLE,
-          "The storage is not available right now; try again shortly.");
+      throw unavailable(e);
     }
+  }
+
+  private static ApiException unavailable(StorageException e) {
+    LOG.log(System.Logger.Level.WARNING, "Storage failure: " + e.getMessage(), e.getCause());
+    return new ApiException(ErrorCode.STORAGE_UNAVAILABLE,
+        "The storage is not available right now; try again shortly.");
   }
 
   @FunctionalInterface

@@ -32,8 +32,10 @@ class ScaleOutIT {
   @BeforeAll
   static void start() throws Exception {
     store = LocalS3.inMemory(true).withBucket(BUCKET);
-    a = AppUnderTest.start(store, BUCKET, "index-refresh", "PT1S");
-    b = AppUnderTest.start(store, BUCKET, "index-refresh", "PT1S");
+    String[] settings = {"index-refresh", "PT1S", "multipart-threshold", "5MiB",
+        "part-size", "5MiB"};
+    a = AppUnderTest.start(store, BUCKET, settings);
+    b = AppUnderTest.start(store, BUCKET, settings);
   }
 
   @AfterAll
@@ -86,6 +88,44 @@ class ScaleOutIT {
     awaitTrue("a no longer lists the file b deleted", () -> !a.listedIds().contains(id));
     assertEquals(404, a.get("api/files/" + id + "/download").statusCode());
     assertEquals(404, b.get("api/files/" + id + "/download").statusCode());
+  }
+
+  @Test
+  void aMultipartUploadStartedOnOneGoesOnThroughTheOther() throws Exception {
+    int mib = 1 << 20;
+    byte[] file = MultipartIT.randomBytes(11 * mib, 3);
+    JsonObject presign = a.presign("film.mp4", "video/mp4", file.length);
+    String id = presign.get("id").getAsString();
+    assertEquals(3, presign.getAsJsonObject("multipart").get("partCount").getAsInt());
+
+    // The load balancer sends part 1 to a, parts 2 and 3 to b, and complete to b.
+    JsonObject part1 = signPart(a, id, file, 1, 5 * mib);
+    assertEquals(200, a.putAsBrowser(part1, slice(file, 1, 5 * mib)).statusCode());
+    assertEquals(1, json(b.get("api/uploads/" + id + "/parts")).getAsJsonArray("parts").size());
+    for (int n = 2; n <= 3; n++) {
+      JsonObject part = signPart(b, id, file, n, 5 * mib);
+      assertEquals(200, b.putAsBrowser(part, slice(file, n, 5 * mib)).statusCode());
+    }
+    HttpResponse<String> complete = b.post("api/uploads/" + id + "/complete", "{}");
+    assertEquals(200, complete.statusCode(), complete.body());
+    assertArrayEquals(file, b.download(id));
+    awaitTrue("a lists the file b completed", () -> a.listedIds().contains(id));
+    assertFalse(a.pendingIds().contains(id));
+    assertArrayEquals(file, a.download(id));
+  }
+
+  private static byte[] slice(byte[] file, int n, int partSize) {
+    return java.util.Arrays.copyOfRange(file, (n - 1) * partSize,
+        Math.min(n * partSize, file.length));
+  }
+
+  private static JsonObject signPart(ApiClient on, String id, byte[] file, int n, int partSize)
+      throws Exception {
+    HttpResponse<String> signed = on.post("api/uploads/" + id + "/parts",
+        "{\"parts\":[{\"partNumber\":" + n + ",\"checksumSha256\":\""
+            + MultipartIT.sha256(slice(file, n, partSize)) + "\"}]}");
+    assertEquals(200, signed.statusCode(), signed.body());
+    return json(signed).getAsJsonArray("parts").get(0).getAsJsonObject();
   }
 
   @Test

@@ -205,11 +205,28 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
         .sorted().forEach(sink);
   }
 
+  /** The bodies of records, by key (their objects are in {@link #objects} too). */
+  public final Map<String, byte[]> records = new ConcurrentHashMap<>();
+
+  /** When set, writing a record fails like a store that refuses it. */
+  public volatile boolean recordsFail;
+
   @Override
-  public void putEmpty(String key) {
-    calls.add("putEmpty " + key);
+  public void putRecord(String key, byte[] body) {
+    calls.add("putRecord " + key);
     failIfDown();
-    put(key, 0, "binary/octet-stream", Map.of(), Instant.now());
+    if (recordsFail) {
+      throw new StorageException("the store refused a record while testing", null);
+    }
+    put(key, body.length, "text/plain; charset=utf-8", Map.of(), Instant.now());
+    records.put(key, body.clone());
+  }
+
+  @Override
+  public Optional<byte[]> getRecord(String key) {
+    calls.add("getRecord " + key);
+    failIfDown();
+    return objects.containsKey(key) ? Optional.ofNullable(records.get(key)) : Optional.empty();
   }
 
   @Override

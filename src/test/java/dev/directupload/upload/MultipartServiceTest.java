@@ -185,4 +185,63 @@ class MultipartServiceTest {
     assertEquals(ErrorCode.TOO_MANY_PENDING, e.code());
     assertEquals(2, store.multiparts.size());
   }
+
+  @Test
+  void anotherInstanceSignsAndCompletesFromTheRecordInTheBucket() {
+    Upload upload = presign(SIZE);
+    String record = "uploads/.direct-upload/multipart/" + upload.id();
+    assertTrue(store.records.containsKey(record));
+    UploadRegistry otherRegistry = new UploadRegistry(10);
+    UploadService other = new UploadService(settings, store, otherRegistry, clock);
+
+    List<SignedPart> parts = other.signParts("anonymous", upload.id(),
+        List.of(new PartRequest(1, SUM), new PartRequest(2, SUM), new PartRequest(3, SUM)));
+    assertEquals(3, parts.size());
+    assertEquals(upload, otherRegistry.find(upload.id()).orElseThrow(), "the same plan");
+    assertEquals(ErrorCode.NOT_FOUND, assertThrows(ApiException.class,
+        () -> other.signParts("mallory", upload.id(), List.of(new PartRequest(1, SUM)))).code());
+
+    for (int n = 1; n <= 3; n++) {
+      store.putPart(storeId(upload), n, upload.multipart().orElseThrow().sizeOf(n, SIZE));
+    }
+    assertTrue(other.complete("anonymous", upload.id()).isCompleted());
+    assertFalse(store.records.containsKey(record) && store.objects.containsKey(record),
+        "the record goes with the upload");
+  }
+
+  @Test
+  void aRestartKeepsUnfinishedMultipartUploadsResumable() {
+    Upload upload = presign(SIZE);
+    store.putPart(storeId(upload), 1, 5 * MIB);
+    UploadRegistry fresh = new UploadRegistry(10);
+    UploadService restarted = new UploadService(settings, store, fresh, clock);
+    restarted.rebuildIndex();
+    assertEquals(List.of(upload), fresh.pending(u -> true));
+    assertEquals(1, restarted.storedParts("anonymous", upload.id()).size());
+
+    restarted.delete("anonymous", upload.id());
+    assertTrue(store.multiparts.isEmpty());
+    assertFalse(store.objects.containsKey("uploads/.direct-upload/multipart/" + upload.id()));
+  }
+
+  @Test
+  void recordsOfLongGoneUploadsAreSweptWithoutReadingThem() {
+    Upload old = presign(SIZE);
+    clock.advance(UploadService.MULTIPART_LIFETIME.plus(Duration.ofHours(2)));
+    Upload recent = presign(SIZE);
+    store.multiparts.clear();
+    service.abortAbandonedMultipart();
+    assertFalse(store.objects.containsKey("uploads/.direct-upload/multipart/" + old.id()));
+    assertTrue(store.objects.containsKey("uploads/.direct-upload/multipart/" + recent.id()));
+    assertTrue(store.calls.stream().noneMatch(c -> c.startsWith("getRecord")));
+  }
+
+  @Test
+  void noRecordNoUploadWhenTheStoreFailsToWriteIt() {
+    store.recordsFail = true;
+    ApiException e = assertThrows(ApiException.class, () -> presign(SIZE));
+    assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.code());
+    assertEquals(0, registry.pendingCount());
+    assertTrue(store.multiparts.isEmpty(), "the multipart upload was aborted");
+  }
 }

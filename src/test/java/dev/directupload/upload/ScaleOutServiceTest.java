@@ -122,7 +122,7 @@ class ScaleOutServiceTest {
     store.putAsSigned(store.lastSpec);
     alone.complete("alice", upload.id());
     alone.delete("alice", upload.id());
-    assertTrue(store.calls.stream().noneMatch(c -> c.startsWith("putEmpty")), store.calls.toString());
+    assertTrue(store.calls.stream().noneMatch(c -> c.startsWith("putRecord")), store.calls.toString());
     assertEquals(0, alone.refreshIndex());
   }
 }

@@ -1,0 +1,103 @@
+package dev.directupload.upload;
+
+import dev.directupload.storage.ObjectStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Unfinished multipart uploads, written to the bucket as well as the index: the store, not one
+ * JVM, knows each one's plan, so any instance can sign its parts and complete it, and a restart
+ * keeps it resumable. One small object per upload
+ * ({@code <prefix>.direct-upload/multipart/<id>}, lines of {@code name=percent-encoded value}),
+ * written when it starts and deleted when it ends.
+ */
+final class MultipartRecords {
+  private final ObjectStore store;
+  private final String prefix;
+
+  MultipartRecords(ObjectStore store, String keyPrefix) {
+    this.store = store;
+    this.prefix = keyPrefix + ".direct-upload/multipart/";
+  }
+
+  void write(Upload upload) {
+    MultipartPlan plan = upload.multipart().orElseThrow();
+    Map<String, String> fields = new java.util.LinkedHashMap<>();
+    fields.put("id", upload.id());
+    fields.put("owner", upload.owner());
+    fields.put("key", upload.key());
+    fields.put("filename", upload.filename());
+    fields.put("contentType", upload.contentType());
+    fields.put("size", Long.toString(upload.size()));
+    fields.put("createdAt", upload.createdAt().toString());
+    fields.put("expiresAt", upload.expiresAt().toString());
+    fields.put("storeUploadId", plan.storeUploadId());
+    fields.put("partSize", Long.toString(plan.partSize()));
+    fields.put("partCount", Integer.toString(plan.partCount()));
+    StringBuilder text = new StringBuilder();
+    fields.forEach((name, value) ->
+        text.append(name).append('=').append(PercentEncoding.encode(value)).append('\n'));
+    store.putRecord(prefix + upload.id(), text.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The pending upload recorded under {@code id}; empty when there is none or it is unreadable. */
+  Optional<Upload> read(String id) {
+    return store.getRecord(prefix + id).flatMap(body -> parse(id, body));
+  }
+
+  void delete(String id) {
+    store.delete(prefix + id);
+  }
+
+  /** Calls {@code sink} with every recorded upload. */
+  void forEach(Consumer<Upload> sink) {
+    List<String> ids = new ArrayList<>();
+    store.forEachKey(prefix, "", key -> ids.add(key.substring(prefix.length())));
+    for (String id : ids) {
+      read(id).ifPresent(sink);
+    }
+  }
+
+  /** Deletes the records of uploads made before {@code before}; the id tells, no read needed. */
+  int deleteMadeBefore(Instant before) {
+    List<String> old = new ArrayList<>();
+    store.forEachKey(prefix, "", key -> {
+      String id = key.substring(prefix.length());
+      if (!UploadIds.isWellFormed(id) || UploadIds.madeAt(id).isBefore(before)) {
+        old.add(key);
+      }
+    });
+    old.forEach(store::delete);
+    return old.size();
+  }
+
+  private static Optional<Upload> parse(String id, byte[] body) {
+    Map<String, String> fields = new HashMap<>();
+    try {
+      for (String line : new String(body, StandardCharsets.UTF_8).split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq > 0) {
+          fields.put(line.substring(0, eq), PercentEncoding.decode(line.substring(eq + 1)));
+        }
+      }
+      if (!id.equals(fields.get("id"))) {
+        return Optional.empty();
+      }
+      MultipartPlan plan = new MultipartPlan(fields.get("storeUploadId"),
+          Long.parseLong(fields.get("partSize")), Integer.parseInt(fields.get("partCount")));
+      return Optional.of(new Upload(id, fields.get("owner"), fields.get("key"),
+          fields.get("filename"), fields.get("contentType"), Long.parseLong(fields.get("size")),
+          Optional.empty(), Instant.parse(fields.get("createdAt")),
+          Instant.parse(fields.get("expiresAt")), Optional.empty(), Optional.of(plan)));
+    } catch (RuntimeException e) {
+      // A record we cannot read (cut short, written by hand) is no upload anyone can resume.
+      return Optional.empty();
+    }
+  }
+}
