@@ -18,13 +18,14 @@ final class Entries {
     Instant created = T0.plusMillis(n);
     return new Upload(id, owner, key, filename, new String("image/jpeg"), 1_000_000L + n,
         Optional.of(new String("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")), created,
-        created.plusSeconds(4500), Optional.empty());
+        created.plusSeconds(4500), Optional.empty(), Optional.empty());
   }
 
   /** Completed {@code n} ms after T0 (its store's last-modified time). */
   static Upload completed(String owner, int n) {
     Upload p = pending(owner, n);
     return new Upload(p.id(), p.owner(), p.key(), p.filename(), p.contentType(), p.size(),
-        p.checksumSha256(), p.createdAt(), p.expiresAt(), Optional.of(T0.plusMillis(n + 500)));
+        p.checksumSha256(), p.createdAt(), p.expiresAt(), Optional.of(T0.plusMillis(n + 500)),
+        Optional.empty());
   }
 }

@@ -50,7 +50,8 @@ public class RegistryBench {
         Upload p = Entries.pending(OWNER, i);
         registry.addPending(new Upload(p.id(), p.owner(), p.key(), p.filename(),
             p.contentType(), p.size(), p.checksumSha256(), p.createdAt(),
-            Entries.T0.plusSeconds(i < 10 ? 1 : 1_000_000), p.completedAt()), Entries.T0);
+            Entries.T0.plusSeconds(i < 10 ? 1 : 1_000_000), p.completedAt(), Optional.empty()),
+            Entries.T0);
       }
       Optional<String> cursor = Optional.empty();
       int page = 0;

@@ -40,6 +40,8 @@ public record Settings(
     boolean pathStyle,
     String keyPrefix,
     long maxFileSize,
+    long multipartThreshold,
+    long partSize,
     List<String> allowedTypes,
     Duration urlExpiry,
     boolean publicRead,
@@ -56,6 +58,16 @@ public record Settings(
   /** A single presigned PUT can carry at most 5 GiB: S3's own limit. */
   public static final long SINGLE_PUT_LIMIT = 5L << 30;
   public static final long DEFAULT_MAX_FILE_SIZE = SINGLE_PUT_LIMIT;
+  /** The largest object S3 stores, and so the largest file a multipart upload can make. */
+  public static final long MAX_OBJECT_SIZE = 5L << 40;
+  /** S3 refuses parts smaller than 5 MiB, except the last one. */
+  public static final long MIN_PART_SIZE = 5L << 20;
+  /** S3 refuses parts larger than 5 GiB. */
+  public static final long MAX_PART_SIZE = 5L << 30;
+  /** S3 refuses part numbers above 10,000. */
+  public static final int MAX_PARTS = 10_000;
+  public static final long DEFAULT_MULTIPART_THRESHOLD = 64L << 20;
+  public static final long DEFAULT_PART_SIZE = 16L << 20;
   public static final String DEFAULT_KEY_PREFIX = "uploads/";
   public static final Duration DEFAULT_URL_EXPIRY = Duration.ofMinutes(15);
   /** SigV4 presigned URLs are valid for at most seven days. */
@@ -105,6 +117,8 @@ public record Settings(
         r.value("path-style", false, Settings::bool),
         r.value("key-prefix", DEFAULT_KEY_PREFIX, Settings::keyPrefix),
         r.value("max-file-size", DEFAULT_MAX_FILE_SIZE, Settings::maxFileSize),
+        r.value("multipart-threshold", DEFAULT_MULTIPART_THRESHOLD, Settings::multipartThreshold),
+        r.value("part-size", DEFAULT_PART_SIZE, Settings::partSize),
         r.value("allowed-types", DEFAULT_ALLOWED_TYPES, Settings::allowedTypes),
         r.value("url-expiry", DEFAULT_URL_EXPIRY, Settings::urlExpiry),
         r.value("public-read", false, Settings::bool),
@@ -136,6 +150,8 @@ public record Settings(
         + ", path-style=" + pathStyle
         + ", key-prefix=" + keyPrefix
         + ", max-file-size=" + ByteSize.format(maxFileSize)
+        + ", multipart-threshold=" + ByteSize.format(multipartThreshold)
+        + ", part-size=" + ByteSize.format(partSize)
         + ", allowed-types=" + String.join(",", allowedTypes)
         + ", url-expiry=" + urlExpiry
         + ", public-read=" + publicRead
@@ -200,12 +216,43 @@ public record Settings(
   }
 
   private static long maxFileSize(String v) {
+    return byteSize(v, 1, MAX_OBJECT_SIZE, "S3 stores objects of at most 5 TiB");
+  }
+
+  private static long multipartThreshold(String v) {
+    return byteSize(v, MIN_PART_SIZE, SINGLE_PUT_LIMIT,
+        "a file below it goes in one PUT, which carries at most 5 GiB; parts are at least 5 MiB");
+  }
+
+  private static long partSize(String v) {
+    return byteSize(v, MIN_PART_SIZE, MAX_PART_SIZE, "S3 takes parts of 5 MiB to 5 GiB");
+  }
+
+  private static long byteSize(String v, long min, long max, String why) {
     long size = ByteSize.parse(v);
-    if (size < 1 || size > SINGLE_PUT_LIMIT) {
-      throw new IllegalArgumentException("expected 1.." + SINGLE_PUT_LIMIT
-          + " bytes (a single presigned PUT carries at most 5 GiB) but was " + size);
+    if (size < min || size > max) {
+      throw new IllegalArgumentException("expected " + ByteSize.format(min) + ".."
+          + ByteSize.format(max) + " (" + why + ") but was " + v);
     }
     return size;
+  }
+
+  /**
+   * The part size for a file of {@code size} bytes: the configured one, raised (to whole MiB) when
+   * the file would otherwise need more than S3's 10,000 parts.
+   */
+  public long partSizeFor(long size) {
+    long needed = (size + MAX_PARTS - 1) / MAX_PARTS;
+    if (needed <= partSize) {
+      return partSize;
+    }
+    long mib = 1L << 20;
+    return (needed + mib - 1) / mib * mib;
+  }
+
+  /** True when a file of {@code size} bytes goes up in parts rather than one PUT. */
+  public boolean isMultipart(long size) {
+    return size >= multipartThreshold;
   }
 
   private static List<String> allowedTypes(String v) {

@@ -15,6 +15,29 @@ public interface ObjectStore {
   /** Signs a PUT that the store accepts only with exactly the size, type and headers of the spec. */
   PresignedPut presignPut(PutSpec spec);
 
+  /**
+   * Starts a multipart upload whose parts each carry a SHA-256, and returns the store's id for it.
+   */
+  String startMultipart(MultipartSpec spec);
+
+  /** Signs the upload of one part, bound to its exact length and SHA-256. */
+  PresignedPut presignPart(PartSpec spec);
+
+  /** The parts stored so far, by part number; empty when the store knows no such upload. */
+  Optional<List<StoredPart>> listParts(String key, String uploadId);
+
+  /**
+   * Joins {@code parts} into the object. Returns false when the store knows no such upload (it
+   * was completed or aborted meanwhile).
+   */
+  boolean completeMultipart(String key, String uploadId, List<StoredPart> parts);
+
+  /** Aborts the upload and frees its parts; aborting an unknown upload is not an error. */
+  void abortMultipart(String key, String uploadId);
+
+  /** Calls {@code sink} with every unfinished multipart upload under {@code prefix}. */
+  void forEachOpenMultipart(String prefix, Consumer<OpenMultipart> sink);
+
   /** Signs a GET that makes the browser save the object under {@code contentDisposition}. */
   URI presignGet(String key, String contentDisposition, String contentType, Duration expiry);
 

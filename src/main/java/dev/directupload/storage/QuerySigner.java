@@ -134,8 +134,27 @@ final class QuerySigner {
       toSend.put(metaHeaders[k], value);
     }
     Signed signed = sign("PUT", spec.key(), canonicalHeaders, signedHeaders.toString(), null,
-        null, spec.expiry());
+        null, null, spec.expiry());
     return new PresignedPut(signed.url, toSend, signed.expiresAt);
+  }
+
+  /**
+   * A signed UploadPart: the URL binds the part's exact length and SHA-256, so the store refuses
+   * a short, long or corrupted part.
+   */
+  PresignedPut presignPart(PartSpec spec) {
+    StringBuilder canonicalHeaders = new StringBuilder(160);
+    StringBuilder signedHeaders = new StringBuilder(64);
+    header(canonicalHeaders, signedHeaders, "content-length", Long.toString(spec.size()));
+    header(canonicalHeaders, signedHeaders, "host", host);
+    header(canonicalHeaders, signedHeaders, "x-amz-checksum-sha256", spec.checksumSha256());
+    // Sorted as the canonical query wants them: "partNumber" < "uploadId".
+    String partQuery = "partNumber=" + spec.partNumber()
+        + "&uploadId=" + encode(spec.uploadId(), false);
+    Signed signed = sign("PUT", spec.key(), canonicalHeaders, signedHeaders.toString(), null,
+        null, partQuery, spec.expiry());
+    return new PresignedPut(signed.url,
+        Map.of("x-amz-checksum-sha256", spec.checksumSha256()), signed.expiresAt);
   }
 
   /** A signed GET with optional response overrides (null: not sent). */
@@ -144,13 +163,19 @@ final class QuerySigner {
     StringBuilder signedHeaders = new StringBuilder(8);
     header(canonicalHeaders, signedHeaders, "host", host);
     return URI.create(sign("GET", key, canonicalHeaders, signedHeaders.toString(),
-        contentDisposition, contentType, expiry).url);
+        contentDisposition, contentType, null, expiry).url);
   }
 
   private record Signed(String url, Instant expiresAt) {}
 
+  /**
+   * @param subresource the operation's own query parameters, encoded and sorted
+   *     ("partNumber=2&uploadId=..."), or null; they sort after every X-Amz-* parameter, and are
+   *     never combined with the response-* ones
+   */
   private Signed sign(String method, String key, StringBuilder canonicalHeaders,
-      String signedHeaders, String disposition, String responseType, Duration expiry) {
+      String signedHeaders, String disposition, String responseType, String subresource,
+      Duration expiry) {
     long expires = expiry.getSeconds();
     if (expires < 1 || expires > MAX_EXPIRY.getSeconds()) {
       throw new IllegalArgumentException("expected an expiry of 1 s to 7 days but was " + expiry);
@@ -184,6 +209,9 @@ final class QuerySigner {
     if (encodedType != null) {
       query.append("&response-content-type=").append(encodedType);
     }
+    if (subresource != null) {
+      query.append('&').append(subresource);
+    }
 
     StringBuilder canonical = new StringBuilder(1024);
     canonical.append(method).append('\n')
@@ -210,6 +238,9 @@ final class QuerySigner {
     // The SDK's parameter order in the URL (the canonical order above is sorted instead).
     StringBuilder url = new StringBuilder(base.length() + encodedKey.length() + 600);
     url.append(base).append(encodedKey).append('?');
+    if (subresource != null) {
+      url.append(subresource).append('&');
+    }
     if (encodedDisposition != null) {
       url.append("response-content-disposition=").append(encodedDisposition).append('&');
     }

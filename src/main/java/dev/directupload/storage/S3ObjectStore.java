@@ -31,7 +31,10 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ObjectCannedACL;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -130,6 +133,111 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       return signer.presignPut(spec);
     } catch (SdkException e) {
       throw failure("signing an upload", e);
+    }
+  }
+
+  @Override
+  public String startMultipart(MultipartSpec spec) {
+    try {
+      String uploadId = s3.createMultipartUpload(r -> {
+        r.bucket(bucket).key(spec.key()).contentType(spec.contentType())
+            .metadata(spec.metadata()).checksumAlgorithm(ChecksumAlgorithm.SHA256);
+        if (spec.publicRead()) {
+          r.acl(ObjectCannedACL.PUBLIC_READ);
+        }
+      }).uploadId();
+      if (uploadId == null || uploadId.isEmpty()) {
+        throw incomplete("starting a multipart upload");
+      }
+      return uploadId;
+    } catch (SdkException e) {
+      throw failure("starting a multipart upload", e);
+    }
+  }
+
+  @Override
+  public PresignedPut presignPart(PartSpec spec) {
+    try {
+      return signer.presignPart(spec);
+    } catch (SdkException e) {
+      throw failure("signing a part", e);
+    }
+  }
+
+  @Override
+  public Optional<List<StoredPart>> listParts(String key, String uploadId) {
+    List<StoredPart> parts = new ArrayList<>();
+    try {
+      for (var page : s3.listPartsPaginator(r -> r.bucket(bucket).key(key).uploadId(uploadId))) {
+        if (!bucket.equals(page.bucket())) {
+          throw incomplete("listing the parts of an upload");
+        }
+        for (var part : page.parts()) {
+          parts.add(new StoredPart(part.partNumber(), part.size(), part.eTag(),
+              Optional.ofNullable(part.checksumSHA256())));
+        }
+      }
+      return Optional.of(parts);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      throw failure("listing the parts of an upload", e);
+    } catch (SdkException e) {
+      throw failure("listing the parts of an upload", e);
+    }
+  }
+
+  @Override
+  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts) {
+    List<CompletedPart> completed = new ArrayList<>(parts.size());
+    for (StoredPart part : parts) {
+      completed.add(CompletedPart.builder().partNumber(part.partNumber()).eTag(part.etag())
+          .checksumSHA256(part.checksumSha256().orElse(null)).build());
+    }
+    try {
+      var answer = s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
+          .multipartUpload(m -> m.parts(completed)));
+      if (answer.eTag() == null) {
+        throw incomplete("completing a multipart upload");
+      }
+      return true;
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return false;
+      }
+      throw failure("completing a multipart upload", e);
+    } catch (SdkException e) {
+      throw failure("completing a multipart upload", e);
+    }
+  }
+
+  @Override
+  public void abortMultipart(String key, String uploadId) {
+    try {
+      s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId));
+    } catch (S3Exception e) {
+      if (e.statusCode() != 404) {
+        throw failure("aborting a multipart upload", e);
+      }
+    } catch (SdkException e) {
+      throw failure("aborting a multipart upload", e);
+    }
+  }
+
+  @Override
+  public void forEachOpenMultipart(String prefix, Consumer<OpenMultipart> sink) {
+    try {
+      for (var page : s3.listMultipartUploadsPaginator(r -> r.bucket(bucket).prefix(prefix))) {
+        if (!bucket.equals(page.bucket())) {
+          throw incomplete("listing unfinished uploads");
+        }
+        for (var upload : page.uploads()) {
+          sink.accept(new OpenMultipart(upload.key(), upload.uploadId(), upload.initiated()));
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("listing unfinished uploads", e);
     }
   }
 

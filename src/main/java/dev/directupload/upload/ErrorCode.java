@@ -17,6 +17,7 @@ public enum ErrorCode {
   NOT_FOUND(404, "Not found."),
   METHOD_NOT_ALLOWED(405, "This method is not allowed here."),
   NOT_UPLOADED(409, "The file is not in storage yet."),
+  ALREADY_COMPLETED(409, "This upload is already complete."),
   BODY_TOO_LARGE(413, "The request body is too large."),
   UNSUPPORTED_MEDIA_TYPE(415, "The request body must be application/json."),
   OBJECT_MISMATCH(422, "The stored object differs from what was signed; it was removed."),

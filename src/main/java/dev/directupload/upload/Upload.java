@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param expiresAt when a pending upload is given up (URL expiry plus a grace period)
  * @param completedAt when the object was verified in the store (its last-modified time); empty
  *     while pending
+ * @param multipart how a large file goes up in parts; empty for a single PUT, and dropped once
+ *     the upload is complete (a listed file needs none of it)
  */
 public record Upload(
     String id,
@@ -22,7 +24,8 @@ public record Upload(
     Optional<String> checksumSha256,
     Instant createdAt,
     Instant expiresAt,
-    Optional<Instant> completedAt) {
+    Optional<Instant> completedAt,
+    Optional<MultipartPlan> multipart) {
 
   public boolean isCompleted() {
     return completedAt.isPresent();
@@ -30,6 +33,6 @@ public record Upload(
 
   Upload completed(Instant at) {
     return new Upload(id, owner, key, filename, contentType, size, checksumSha256, createdAt,
-        expiresAt, Optional.of(at));
+        expiresAt, Optional.of(at), Optional.empty());
   }
 }

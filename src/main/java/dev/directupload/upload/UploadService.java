@@ -1,21 +1,29 @@
 package dev.directupload.upload;
 
 import dev.directupload.config.Settings;
+import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.OpenMultipart;
+import dev.directupload.storage.PartSpec;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.StorageException;
 import dev.directupload.storage.StoredObject;
+import dev.directupload.storage.StoredPart;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The use cases behind the API. The server never sees file bytes: it signs what the browser may
@@ -31,6 +39,15 @@ public final class UploadService {
    * slow transfer begun just before expiry may still land well after it.
    */
   static final Duration PENDING_GRACE = Duration.ofHours(1);
+  /**
+   * How long an unfinished multipart upload can be resumed: long enough to finish a very large
+   * file over a slow line or come back the next morning; its parts are aborted after that.
+   */
+  public static final Duration MULTIPART_LIFETIME = Duration.ofHours(24);
+  /** Parts signed by one request: enough to keep a fast client busy, small enough to answer fast. */
+  public static final int MAX_PARTS_PER_REQUEST = 100;
+  /** A part URL lives at most this long: a client signs parts shortly before sending them. */
+  static final Duration MAX_PART_URL_EXPIRY = Duration.ofHours(1);
   public static final int MAX_PAGE_SIZE = 1000;
   public static final int DEFAULT_PAGE_SIZE = 50;
 
@@ -58,13 +75,23 @@ public final class UploadService {
     this.clock = clock;
   }
 
-  /** Validates the request, chooses the key and signs a PUT bound to size, type and checksum. */
+  /**
+   * Validates the request, chooses the key and signs a PUT bound to size, type and checksum; a
+   * file at or above the multipart threshold gets a multipart upload in the store instead, whose
+   * parts are signed by {@link #signParts}.
+   */
   public PresignedUpload presign(String owner, UploadRequest request) {
     String filename = rules.filename(request.filename());
     String contentType = rules.contentType(request.contentType());
     long size = rules.size(request.size());
     Optional<String> checksum = rules.checksumSha256(request.checksumSha256());
     rules.typeMatchesName(filename, contentType);
+    boolean multipart = settings.isMultipart(size);
+    if (multipart && checksum.isPresent()) {
+      throw new ApiException(ErrorCode.INVALID_CHECKSUM, "A file of "
+          + settings.multipartThreshold() + " bytes or more goes up in parts, each with its own"
+          + " SHA-256; send checksumSha256 with each part instead of for the whole file.");
+    }
 
     Instant now = clock.instant();
     String id = UploadIds.next();
@@ -76,12 +103,86 @@ public final class UploadService {
         META_ID, id,
         META_FILENAME, PercentEncoding.encode(filename),
         META_OWNER, PercentEncoding.encode(owner));
+    if (multipart) {
+      String storeUploadId = guard(() -> store.startMultipart(
+          new MultipartSpec(key, contentType, metadata, settings.publicRead())));
+      Upload upload = new Upload(id, owner, key, filename, contentType, size, Optional.empty(),
+          now, now.plus(MULTIPART_LIFETIME), Optional.empty(),
+          Optional.of(MultipartPlan.of(storeUploadId, size, settings)));
+      try {
+        registry.addPending(upload, now);
+      } catch (ApiException e) {
+        abortQuietly(upload);
+        throw e;
+      }
+      return new PresignedUpload(upload, Optional.empty());
+    }
     PresignedPut put = guard(() -> store.presignPut(new PutSpec(key, contentType, size, checksum,
         metadata, settings.publicRead(), settings.urlExpiry())));
     Upload upload = new Upload(id, owner, key, filename, contentType, size, checksum, now,
-        now.plus(settings.urlExpiry()).plus(PENDING_GRACE), Optional.empty());
+        now.plus(settings.urlExpiry()).plus(PENDING_GRACE), Optional.empty(), Optional.empty());
     registry.addPending(upload, now);
-    return new PresignedUpload(upload, put);
+    return new PresignedUpload(upload, Optional.of(put));
+  }
+
+  /**
+   * Signs up to {@link #MAX_PARTS_PER_REQUEST} parts of a pending multipart upload, each URL
+   * bound to its part's exact length and SHA-256, with a short expiry.
+   */
+  public List<SignedPart> signParts(String owner, String id, List<PartRequest> parts) {
+    Upload upload = find(owner, id);
+    MultipartPlan plan = planOf(upload);
+    if (parts.isEmpty() || parts.size() > MAX_PARTS_PER_REQUEST) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to " + MAX_PARTS_PER_REQUEST
+          + " parts per request but got " + parts.size());
+    }
+    List<PartSpec> specs = new ArrayList<>(parts.size());
+    Set<Integer> seen = new HashSet<>();
+    Duration expiry = settings.urlExpiry().compareTo(MAX_PART_URL_EXPIRY) < 0
+        ? settings.urlExpiry() : MAX_PART_URL_EXPIRY;
+    for (PartRequest part : parts) {
+      int n = part.partNumber();
+      if (n < 1 || n > plan.partCount()) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "expected partNumber 1.."
+            + plan.partCount() + " but was " + n);
+      }
+      if (!seen.add(n)) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "part " + n + " is asked for twice");
+      }
+      String checksum = rules.checksumSha256(part.checksumSha256()).orElseThrow(() ->
+          new ApiException(ErrorCode.INVALID_CHECKSUM, "part " + n + " needs its checksumSha256:"
+              + " the base64 SHA-256 of its bytes, which the store checks"));
+      specs.add(new PartSpec(upload.key(), plan.storeUploadId(), n,
+          plan.sizeOf(n, upload.size()), checksum, expiry));
+    }
+    List<SignedPart> signed = new ArrayList<>(specs.size());
+    for (PartSpec spec : specs) {
+      signed.add(new SignedPart(spec.partNumber(), guard(() -> store.presignPart(spec))));
+    }
+    return signed;
+  }
+
+  /** The parts the store already holds for a pending multipart upload, for a client resuming it. */
+  public List<StoredPart> storedParts(String owner, String id) {
+    Upload upload = find(owner, id);
+    MultipartPlan plan = planOf(upload);
+    return guard(() -> store.listParts(upload.key(), plan.storeUploadId()))
+        .orElseThrow(() -> goneFromStore(upload));
+  }
+
+  private static MultipartPlan planOf(Upload upload) {
+    if (upload.isCompleted()) {
+      throw new ApiException(ErrorCode.ALREADY_COMPLETED, "Upload " + upload.id()
+          + " is already complete; it has no parts to send.");
+    }
+    return upload.multipart().orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST,
+        "Upload " + upload.id() + " is a single PUT to its signed URL; it has no parts."));
+  }
+
+  private ApiException goneFromStore(Upload upload) {
+    registry.removeIfPending(upload.id());
+    return new ApiException(ErrorCode.NOT_FOUND, "The store no longer holds the unfinished upload "
+        + upload.id() + " (it was aborted or expired); start the upload again.");
   }
 
   /**
@@ -93,7 +194,9 @@ public final class UploadService {
     if (upload.isCompleted()) {
       return upload;
     }
-    StoredObject object = headOrNotUploaded(upload);
+    StoredObject object = upload.multipart().isPresent()
+        ? joinParts(upload, upload.multipart().get())
+        : headOrNotUploaded(upload);
     Optional<String> difference = difference(upload, object);
     if (difference.isPresent()) {
       // Look twice before deleting someone's upload: a store that is not atomic (or an object
@@ -116,17 +219,88 @@ public final class UploadService {
     return registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
   }
 
+  /**
+   * Checks the stored parts against the plan and joins them into the object. The object may
+   * already be there: a complete that was retried, or raced by another.
+   */
+  private StoredObject joinParts(Upload upload, MultipartPlan plan) {
+    Optional<StoredObject> object = guard(() -> store.head(upload.key()));
+    if (object.isPresent()) {
+      return object.get();
+    }
+    Optional<List<StoredPart>> parts =
+        guard(() -> store.listParts(upload.key(), plan.storeUploadId()));
+    if (parts.isPresent()) {
+      List<StoredPart> planned = partsAsPlanned(upload, plan, parts.get());
+      guard(() -> store.completeMultipart(upload.key(), plan.storeUploadId(), planned));
+    }
+    // Ours, or a concurrent complete's: either way the object now tells.
+    object = guard(() -> store.head(upload.key()));
+    return object.orElseThrow(() -> parts.isEmpty() ? goneFromStore(upload)
+        : new ApiException(ErrorCode.NOT_UPLOADED, "The store has not made the object of "
+            + upload.id() + " from its parts yet; complete again shortly."));
+  }
+
+  /** The stored parts 1..partCount in order, or a 409 naming what is missing or wrong. */
+  private static List<StoredPart> partsAsPlanned(Upload upload, MultipartPlan plan,
+      List<StoredPart> stored) {
+    Map<Integer, StoredPart> byNumber = new HashMap<>();
+    stored.forEach(p -> byNumber.put(p.partNumber(), p));
+    List<StoredPart> planned = new ArrayList<>(plan.partCount());
+    List<Integer> missing = new ArrayList<>();
+    List<String> wrong = new ArrayList<>();
+    for (int n = 1; n <= plan.partCount(); n++) {
+      StoredPart part = byNumber.get(n);
+      long expected = plan.sizeOf(n, upload.size());
+      if (part == null) {
+        missing.add(n);
+      } else if (part.size() != expected) {
+        wrong.add("part " + n + " holds " + part.size() + " bytes instead of " + expected);
+      } else {
+        planned.add(part);
+      }
+    }
+    if (missing.isEmpty() && wrong.isEmpty()) {
+      return planned;
+    }
+    StringBuilder message = new StringBuilder();
+    if (!missing.isEmpty()) {
+      message.append(missing.size()).append(" of ").append(plan.partCount())
+          .append(" parts are not in storage yet (").append(firstFew(missing)).append(")");
+    }
+    if (!wrong.isEmpty()) {
+      message.append(message.length() > 0 ? "; " : "").append(firstFew(wrong));
+    }
+    throw new ApiException(ErrorCode.NOT_UPLOADED, message
+        + ". Upload those parts, then complete again; the parts stored are kept.");
+  }
+
+  private static String firstFew(List<?> items) {
+    int shown = Math.min(items.size(), 10);
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < shown; i++) {
+      text.append(i == 0 ? "" : ", ").append(items.get(i));
+    }
+    return items.size() > shown ? text + ", …" : text.toString();
+  }
+
   private StoredObject headOrNotUploaded(Upload upload) {
     return guard(() -> store.head(upload.key())).orElseThrow(() ->
         new ApiException(ErrorCode.NOT_UPLOADED, "No object has been uploaded for "
             + upload.id() + " yet; PUT the file to the signed URL first."));
   }
 
-  /** Cancels a pending upload or deletes a completed file, object included. */
+  /**
+   * Cancels a pending upload (aborting a multipart one, which frees its parts) or deletes a
+   * completed file, object included.
+   */
   public void delete(String owner, String id) {
     Upload upload = find(owner, id);
-    // Object first, index entry second: a failure leaves both in place, never a listed ghost.
+    // Store first, index entry second: a failure leaves both in place, never a listed ghost.
     guard(() -> {
+      if (!upload.isCompleted() && upload.multipart().isPresent()) {
+        store.abortMultipart(upload.key(), upload.multipart().get().storeUploadId());
+      }
       store.delete(upload.key());
       return null;
     });
@@ -210,6 +384,9 @@ public final class UploadService {
         if (object.isPresent() && difference(upload, object.get()).isEmpty()) {
           registry.markCompleted(upload.id(), object.get().lastModified());
         } else {
+          if (upload.multipart().isPresent()) {
+            store.abortMultipart(upload.key(), upload.multipart().get().storeUploadId());
+          }
           if (object.isPresent()) {
             store.delete(upload.key());
           }
@@ -219,6 +396,34 @@ public final class UploadService {
         LOG.log(System.Logger.Level.WARNING, "Could not settle expired upload " + upload.id()
             + " (" + e.getMessage() + "); will try again", e.getCause());
       }
+    }
+  }
+
+  /**
+   * Aborts the multipart uploads under the key prefix that nobody can resume any more: started
+   * longer ago than {@link #MULTIPART_LIFETIME} (and an hour, for the store's clock), such as
+   * those of an instance that stopped before expiring them. Returns how many were aborted.
+   */
+  public int abortAbandonedMultipart() {
+    Instant before = clock.instant().minus(MULTIPART_LIFETIME).minus(Duration.ofHours(1));
+    List<OpenMultipart> abandoned = new ArrayList<>();
+    store.forEachOpenMultipart(settings.keyPrefix(), open -> {
+      if (open.initiated() != null && open.initiated().isBefore(before)) {
+        abandoned.add(open);
+      }
+    });
+    for (OpenMultipart open : abandoned) {
+      store.abortMultipart(open.key(), open.uploadId());
+    }
+    return abandoned.size();
+  }
+
+  private void abortQuietly(Upload upload) {
+    try {
+      store.abortMultipart(upload.key(), upload.multipart().orElseThrow().storeUploadId());
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not abort multipart upload " + upload.id()
+          + " (" + e.getMessage() + "); the sweeper will", e.getCause());
     }
   }
 
@@ -275,7 +480,7 @@ public final class UploadService {
     Instant at = object.lastModified();
     return Optional.of(new Upload(id, owner, object.key(), filename,
         mediaType(object.contentType()), object.size(), object.checksumSha256(), at, at,
-        Optional.of(at)));
+        Optional.of(at), Optional.empty()));
   }
 
   /** "Text/Plain; charset=UTF-8" → "text/plain": stores may add parameters to what was signed. */

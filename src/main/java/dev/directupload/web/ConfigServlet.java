@@ -14,10 +14,12 @@ final class ConfigServlet extends ApiServlet {
 
   ConfigServlet(Settings settings) {
     this.view = new ConfigView(settings.maxFileSize(), settings.allowedTypes(),
-        settings.urlExpiry().toSeconds());
+        settings.urlExpiry().toSeconds(), settings.multipartThreshold(), settings.partSize());
   }
 
-  record ConfigView(long maxFileSize, List<String> allowedTypes, long urlExpirySeconds) {}
+  /** {@code partSize} is the usual one; a file too large for 10,000 of them gets larger parts. */
+  record ConfigView(long maxFileSize, List<String> allowedTypes, long urlExpirySeconds,
+      long multipartThreshold, long partSize) {}
 
   @Override
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)

@@ -8,11 +8,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The application's background work on one daemon thread: indexing the bucket (at start-up, and
- * again every minute until it succeeds) and settling expired pending uploads every minute.
+ * again every minute until it succeeds), settling expired pending uploads every minute, and
+ * aborting abandoned multipart uploads every hour.
  */
 final class Housekeeping implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Housekeeping.class.getName());
   static final long PERIOD_SECONDS = 60;
+  /** Abandoned multipart uploads are a day old by definition: an hourly look is plenty. */
+  static final long SWEEP_PERIOD_SECONDS = 3600;
 
   private final UploadService service;
   private final ScheduledExecutorService scheduler =
@@ -29,6 +32,8 @@ final class Housekeeping implements AutoCloseable {
       scheduler.schedule(this::rebuildUntilDone, PERIOD_SECONDS, TimeUnit.SECONDS);
     }
     scheduler.scheduleWithFixedDelay(this::expire, PERIOD_SECONDS, PERIOD_SECONDS,
+        TimeUnit.SECONDS);
+    scheduler.scheduleWithFixedDelay(this::sweep, PERIOD_SECONDS, SWEEP_PERIOD_SECONDS,
         TimeUnit.SECONDS);
   }
 
@@ -58,6 +63,20 @@ final class Housekeeping implements AutoCloseable {
     } catch (RuntimeException e) {
       // A scheduled task that throws is never run again: log and keep the schedule alive.
       LOG.log(System.Logger.Level.ERROR, "Expiring pending uploads failed", e);
+    }
+  }
+
+  private void sweep() {
+    try {
+      int aborted = service.abortAbandonedMultipart();
+      if (aborted > 0) {
+        LOG.log(System.Logger.Level.INFO, "Aborted " + aborted + " abandoned multipart upload(s)");
+      }
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not look for abandoned multipart uploads ("
+          + e.getMessage() + "); will look again", e.getCause());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "Looking for abandoned multipart uploads failed", e);
     }
   }
 

@@ -4,19 +4,24 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonPrimitive;
 import dev.directupload.upload.ApiException;
 import dev.directupload.upload.ErrorCode;
+import dev.directupload.upload.PartRequest;
 import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
 import java.math.BigDecimal;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * {@code api/uploads}: presign ({@code POST}), the caller's pending uploads
- * ({@code GET ?status=pending}), {@code POST {id}/complete} and {@code DELETE {id}}.
+ * ({@code GET ?status=pending}), {@code POST {id}/complete}, {@code DELETE {id}}, and a multipart
+ * upload's parts: {@code POST {id}/parts} signs some, {@code GET {id}/parts} lists those stored.
  */
 final class UploadsServlet extends ApiServlet {
   private static final long serialVersionUID = 1L;
@@ -60,6 +65,14 @@ final class UploadsServlet extends ApiServlet {
         throw methodNotAllowed(resp, method, "POST");
       }
       Json.write(resp, 200, Views.file(service.complete(owner, path.get(0)), service));
+    } else if (path.size() == 2 && path.get(1).equals("parts")) {
+      switch (method) {
+        case "POST" -> Json.write(resp, 200, Views.signedParts(
+            service.signParts(owner, path.get(0), parseParts(Json.readObject(req)))));
+        case "GET" -> Json.write(resp, 200,
+            Views.storedParts(service.storedParts(owner, path.get(0))));
+        default -> throw methodNotAllowed(resp, method, "GET, POST");
+      }
     } else {
       throw noSuchPath(req);
     }
@@ -76,6 +89,41 @@ final class UploadsServlet extends ApiServlet {
     }
     return new UploadRequest(string(body, "filename"), string(body, "contentType"), size(body),
         string(body, "checksumSha256"));
+  }
+
+  /** {@code {parts:[{partNumber, checksumSha256}, ...]}}: shapes here, values in the service. */
+  private static List<PartRequest> parseParts(Map<String, JsonElement> body) {
+    String expected = "expected {\"parts\":[{\"partNumber\":1,\"checksumSha256\":\"...\"}]}";
+    if (body.size() != 1 || !(body.get("parts") instanceof JsonArray array)) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, expected);
+    }
+    if (array.size() > UploadService.MAX_PARTS_PER_REQUEST) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected at most "
+          + UploadService.MAX_PARTS_PER_REQUEST + " parts per request but got " + array.size());
+    }
+    List<PartRequest> parts = new ArrayList<>(array.size());
+    for (JsonElement element : array) {
+      if (!(element instanceof JsonObject part) || !part.has("partNumber")
+          || !part.keySet().stream().allMatch(k -> k.equals("partNumber")
+              || k.equals("checksumSha256"))) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, expected);
+      }
+      Map<String, JsonElement> fields = part.asMap();
+      parts.add(new PartRequest(partNumber(fields), string(fields, "checksumSha256")));
+    }
+    return parts;
+  }
+
+  private static int partNumber(Map<String, JsonElement> part) {
+    if (part.get("partNumber") instanceof JsonPrimitive p && p.isNumber()) {
+      BigDecimal number = p.getAsBigDecimal();
+      try {
+        return number.stripTrailingZeros().intValueExact();
+      } catch (ArithmeticException e) {
+        // not a whole number in int range: the message below
+      }
+    }
+    throw new ApiException(ErrorCode.INVALID_REQUEST, "partNumber must be a whole number");
   }
 
   private static String string(Map<String, JsonElement> body, String name) {

@@ -1,6 +1,9 @@
 package dev.directupload.web;
 
+import dev.directupload.storage.StoredPart;
+import dev.directupload.upload.MultipartPlan;
 import dev.directupload.upload.PresignedUpload;
+import dev.directupload.upload.SignedPart;
 import dev.directupload.upload.Upload;
 import dev.directupload.upload.UploadService;
 import java.util.List;
@@ -14,12 +17,26 @@ final class Views {
   record FileView(String id, String name, long size, String contentType, String uploadedAt,
       String downloadUrl, String publicUrl) {}
 
-  /** A pending upload, for a client resuming after a reload. */
+  /** A pending upload, for a client resuming after a reload; {@code multipart} null for a PUT. */
   record PendingView(String id, String key, String name, long size, String contentType,
-      String createdAt, String expiresAt) {}
+      String createdAt, String expiresAt, MultipartView multipart) {}
 
   record PresignView(String id, String key, String method, String url,
       Map<String, String> headers, String expiresAt) {}
+
+  /** Part n covers bytes [(n - 1) * partSize, min(n * partSize, size)). */
+  record MultipartView(long partSize, int partCount) {}
+
+  /** A multipart presign: no URL of its own, its parts are signed on request. */
+  record MultipartPresignView(String id, String key, String expiresAt, MultipartView multipart) {}
+
+  record SignedPartView(int partNumber, String url, Map<String, String> headers) {}
+
+  record SignedPartsView(List<SignedPartView> parts, String expiresAt) {}
+
+  record StoredPartView(int partNumber, long size, String etag) {}
+
+  record StoredPartsView(List<StoredPartView> parts) {}
 
   record FilesView(List<FileView> files, String nextCursor) {}
 
@@ -31,11 +48,34 @@ final class Views {
 
   static PendingView pending(Upload u) {
     return new PendingView(u.id(), u.key(), u.filename(), u.size(), u.contentType(),
-        u.createdAt().toString(), u.expiresAt().toString());
+        u.createdAt().toString(), u.expiresAt().toString(),
+        u.multipart().map(Views::multipart).orElse(null));
   }
 
-  static PresignView presign(PresignedUpload p) {
-    return new PresignView(p.upload().id(), p.upload().key(), "PUT", p.put().url(),
-        p.put().headers(), p.put().expiresAt().toString());
+  static Object presign(PresignedUpload p) {
+    Upload u = p.upload();
+    if (p.put().isEmpty()) {
+      return new MultipartPresignView(u.id(), u.key(), u.expiresAt().toString(),
+          multipart(u.multipart().orElseThrow()));
+    }
+    var put = p.put().get();
+    return new PresignView(u.id(), u.key(), "PUT", put.url(), put.headers(),
+        put.expiresAt().toString());
+  }
+
+  private static MultipartView multipart(MultipartPlan plan) {
+    return new MultipartView(plan.partSize(), plan.partCount());
+  }
+
+  /** Signed parts; they all expire together (signed in the same instant with the same expiry). */
+  static SignedPartsView signedParts(List<SignedPart> parts) {
+    return new SignedPartsView(parts.stream().map(p -> new SignedPartView(p.partNumber(),
+        p.put().url(), p.put().headers())).toList(),
+        parts.get(0).put().expiresAt().toString());
+  }
+
+  static StoredPartsView storedParts(List<StoredPart> parts) {
+    return new StoredPartsView(parts.stream().map(p -> new StoredPartView(p.partNumber(),
+        p.size(), p.etag())).toList());
   }
 }

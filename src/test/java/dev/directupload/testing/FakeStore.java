@@ -1,17 +1,23 @@
 package dev.directupload.testing;
 
 import dev.directupload.config.Settings;
+import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.OpenMultipart;
+import dev.directupload.storage.PartSpec;
 import dev.directupload.storage.PreflightAnswer;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.S3ObjectStore;
 import dev.directupload.storage.StorageException;
 import dev.directupload.storage.StoredObject;
+import dev.directupload.storage.StoredPart;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,6 +82,77 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
 
   /** The last spec signed, to play the browser's PUT. */
   public volatile PutSpec lastSpec;
+
+  /** An unfinished multipart upload: its spec and the parts "uploaded" so far. */
+  public record Multipart(MultipartSpec spec, Instant initiated, Map<Integer, StoredPart> parts) {}
+
+  public final Map<String, Multipart> multiparts = new ConcurrentHashMap<>();
+
+  /** Stores a part as if a browser had PUT it to its signed URL. */
+  public void putPart(String uploadId, int partNumber, long size) {
+    multiparts.get(uploadId).parts().put(partNumber, new StoredPart(partNumber, size,
+        "\"etag-" + partNumber + "\"", Optional.of("sha-" + partNumber)));
+  }
+
+  @Override
+  public String startMultipart(MultipartSpec spec) {
+    calls.add("startMultipart " + spec.key());
+    failIfDown();
+    String uploadId = "mpu-" + java.util.UUID.randomUUID();
+    multiparts.put(uploadId, new Multipart(spec, Instant.now(),
+        java.util.Collections.synchronizedMap(new TreeMap<>())));
+    return uploadId;
+  }
+
+  @Override
+  public PresignedPut presignPart(PartSpec spec) {
+    calls.add("presignPart " + spec.partNumber());
+    return signer.presignPart(spec);
+  }
+
+  @Override
+  public Optional<List<StoredPart>> listParts(String key, String uploadId) {
+    calls.add("listParts " + key);
+    failIfDown();
+    Multipart upload = multiparts.get(uploadId);
+    if (upload == null) {
+      return Optional.empty();
+    }
+    synchronized (upload.parts()) {
+      return Optional.of(new ArrayList<>(upload.parts().values()));
+    }
+  }
+
+  @Override
+  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts) {
+    calls.add("completeMultipart " + key);
+    failIfDown();
+    Multipart upload = multiparts.remove(uploadId);
+    if (upload == null) {
+      return false;
+    }
+    long size = parts.stream().mapToLong(StoredPart::size).sum();
+    put(key, size, upload.spec().contentType(), upload.spec().metadata(), Instant.now());
+    return true;
+  }
+
+  @Override
+  public void abortMultipart(String key, String uploadId) {
+    calls.add("abortMultipart " + key);
+    failIfDown();
+    multiparts.remove(uploadId);
+  }
+
+  @Override
+  public void forEachOpenMultipart(String prefix, Consumer<OpenMultipart> sink) {
+    calls.add("listMultipart " + prefix);
+    failIfDown();
+    multiparts.forEach((id, m) -> {
+      if (m.spec().key().startsWith(prefix)) {
+        sink.accept(new OpenMultipart(m.spec().key(), id, m.initiated()));
+      }
+    });
+  }
 
   @Override
   public URI presignGet(String key, String contentDisposition, String contentType,

@@ -25,7 +25,7 @@ class UploadRegistryTest {
 
   private static Upload pending(String id, Instant expiresAt) {
     return new Upload(id, "anonymous", "uploads/" + id + "/f.txt", "f.txt", "text/plain", 1,
-        Optional.empty(), T0, expiresAt, Optional.empty());
+        Optional.empty(), T0, expiresAt, Optional.empty(), Optional.empty());
   }
 
   private static String id(int n) {
@@ -174,7 +174,8 @@ class UploadRegistryTest {
       Upload u = pending(id(i), T0.plusSeconds(60));
       String owner = i % 2 == 0 ? "alice" : "bob";
       registry.addPending(new Upload(u.id(), owner, u.key(), u.filename(), u.contentType(),
-          u.size(), u.checksumSha256(), u.createdAt(), u.expiresAt(), u.completedAt()), T0);
+          u.size(), u.checksumSha256(), u.createdAt(), u.expiresAt(), u.completedAt(),
+          Optional.empty()), T0);
       registry.markCompleted(id(i), T0.plusSeconds(i));
     }
     assertEquals(List.of(id(4), id(2)), ids(registry.page("alice", 10, Optional.empty())));

@@ -1,0 +1,188 @@
+package dev.directupload.upload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.directupload.config.Settings;
+import dev.directupload.storage.StoredPart;
+import dev.directupload.testing.FakeStore;
+import dev.directupload.testing.MutableClock;
+import dev.directupload.testing.TestSettings;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Multipart uploads over the recording fake store: the plan, the checks, and no orphans. */
+class MultipartServiceTest {
+  private static final long MIB = 1 << 20;
+  private static final long SIZE = 12 * MIB + 7; // parts of 5 MiB, 5 MiB, 2 MiB + 7
+  private static final String SUM = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+
+  private final Settings settings = TestSettings.with("max-pending", "2",
+      "multipart-threshold", "5MiB", "part-size", "5MiB", "max-file-size", "5TiB");
+  private final FakeStore store = new FakeStore(settings);
+  private final UploadRegistry registry = new UploadRegistry(settings.maxPending());
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-03-04T05:06:07Z"));
+  private final UploadService service = new UploadService(settings, store, registry, clock);
+
+  @AfterEach
+  void closeStore() {
+    store.close();
+  }
+
+  private Upload presign(long size) {
+    return service.presign("anonymous", new UploadRequest("film.mp4", "video/mp4", size, null))
+        .upload();
+  }
+
+  private static String storeId(Upload upload) {
+    return upload.multipart().orElseThrow().storeUploadId();
+  }
+
+  @Test
+  void aFileAtTheThresholdStartsAMultipartUploadWithAPlan() {
+    Upload below = presign(5 * MIB - 1);
+    assertTrue(below.multipart().isEmpty());
+    Upload upload = presign(SIZE);
+    MultipartPlan plan = upload.multipart().orElseThrow();
+    assertEquals(5 * MIB, plan.partSize());
+    assertEquals(3, plan.partCount());
+    assertEquals(2 * MIB + 7, plan.sizeOf(3, SIZE));
+    assertEquals(clock.instant().plus(UploadService.MULTIPART_LIFETIME), upload.expiresAt());
+    assertTrue(store.multiparts.containsKey(storeId(upload)));
+  }
+
+  @Test
+  void partSizeGrowsSoNoFileNeedsMoreThanTenThousandParts() {
+    assertEquals(5 * MIB, settings.partSizeFor(50_000 * MIB));
+    assertEquals(525 * MIB, settings.partSizeFor(5L << 40)); // 5 TiB / 10,000, whole MiB up
+    Upload largest = presign(5L << 40);
+    assertEquals(9_987, largest.multipart().orElseThrow().partCount()); // 5 TiB in 525 MiB parts
+  }
+
+  @Test
+  void signedPartsBindTheirLengthAndChecksum() {
+    Upload upload = presign(SIZE);
+    List<SignedPart> parts = service.signParts("anonymous", upload.id(),
+        List.of(new PartRequest(3, SUM), new PartRequest(1, SUM)));
+    assertEquals(List.of(3, 1), parts.stream().map(SignedPart::partNumber).toList());
+    String url = parts.get(0).put().url();
+    assertTrue(url.contains("partNumber=3&uploadId="), url);
+    assertTrue(url.contains("X-Amz-SignedHeaders=content-length%3Bhost%3Bx-amz-checksum-sha256"),
+        url);
+    assertEquals(SUM, parts.get(0).put().headers().get("x-amz-checksum-sha256"));
+  }
+
+  @Test
+  void completeNamesTheMissingPartsAndKeepsTheUploadResumable() {
+    Upload upload = presign(SIZE);
+    store.putPart(storeId(upload), 1, 5 * MIB);
+    store.putPart(storeId(upload), 3, 2 * MIB + 6); // one byte short
+    ApiException e = assertThrows(ApiException.class,
+        () -> service.complete("anonymous", upload.id()));
+    assertEquals(ErrorCode.NOT_UPLOADED, e.code());
+    assertEquals("1 of 3 parts are not in storage yet (2); part 3 holds 2097158 bytes instead"
+        + " of 2097159. Upload those parts, then complete again; the parts stored are kept.",
+        e.getMessage());
+    assertFalse(registry.find(upload.id()).orElseThrow().isCompleted());
+    assertTrue(store.multiparts.containsKey(storeId(upload)));
+
+    store.putPart(storeId(upload), 2, 5 * MIB);
+    store.putPart(storeId(upload), 3, 2 * MIB + 7);
+    Upload done = service.complete("anonymous", upload.id());
+    assertTrue(done.isCompleted());
+    assertTrue(done.multipart().isEmpty(), "a listed file keeps no plan");
+    assertEquals(SIZE, store.objects.get(upload.key()).size());
+    assertEquals(done, service.complete("anonymous", upload.id()));
+  }
+
+  @Test
+  void anUploadTheStoreNoLongerHoldsIsForgotten() {
+    Upload upload = presign(SIZE);
+    store.multiparts.clear(); // aborted by a lifecycle rule, say
+    ApiException e = assertThrows(ApiException.class,
+        () -> service.complete("anonymous", upload.id()));
+    assertEquals(ErrorCode.NOT_FOUND, e.code());
+    assertTrue(registry.find(upload.id()).isEmpty());
+  }
+
+  @Test
+  void partsOfASinglePutOrACompletedUploadAreRefused() {
+    Upload single = presign(MIB);
+    assertEquals(ErrorCode.INVALID_REQUEST, assertThrows(ApiException.class, () ->
+        service.storedParts("anonymous", single.id())).code());
+    Upload upload = presign(SIZE);
+    for (int n = 1; n <= 3; n++) {
+      store.putPart(storeId(upload), n, upload.multipart().orElseThrow().sizeOf(n, SIZE));
+    }
+    service.complete("anonymous", upload.id());
+    assertEquals(ErrorCode.ALREADY_COMPLETED, assertThrows(ApiException.class, () ->
+        service.signParts("anonymous", upload.id(), List.of(new PartRequest(1, SUM)))).code());
+  }
+
+  @Test
+  void cancelAbortsTheMultipartUpload() {
+    Upload upload = presign(SIZE);
+    store.putPart(storeId(upload), 1, 5 * MIB);
+    service.delete("anonymous", upload.id());
+    assertTrue(store.multiparts.isEmpty());
+    assertTrue(registry.find(upload.id()).isEmpty());
+  }
+
+  @Test
+  void storeDownWhileCancellingKeepsEverything() {
+    Upload upload = presign(SIZE);
+    store.down = true;
+    assertEquals(ErrorCode.STORAGE_UNAVAILABLE, assertThrows(ApiException.class,
+        () -> service.delete("anonymous", upload.id())).code());
+    assertTrue(store.multiparts.containsKey(storeId(upload)));
+    assertTrue(registry.find(upload.id()).isPresent());
+  }
+
+  @Test
+  void expiryAbortsUnfinishedMultipartUploadsAndCompletesFinishedOnes() {
+    Upload abandoned = presign(SIZE);
+    store.putPart(storeId(abandoned), 1, 5 * MIB);
+    Upload joined = presign(SIZE);
+    for (int n = 1; n <= 3; n++) {
+      store.putPart(storeId(joined), n, joined.multipart().orElseThrow().sizeOf(n, SIZE));
+    }
+    // The browser joined the parts (say, through another instance) but never called complete.
+    List<StoredPart> parts = store.listParts(joined.key(), storeId(joined)).orElseThrow();
+    store.completeMultipart(joined.key(), storeId(joined), parts);
+
+    clock.advance(UploadService.MULTIPART_LIFETIME.minusMinutes(1));
+    service.expirePending();
+    assertEquals(2, registry.pendingCount(), "a day to resume");
+    clock.advance(Duration.ofMinutes(2));
+    service.expirePending();
+    assertTrue(registry.find(abandoned.id()).isEmpty());
+    assertFalse(store.multiparts.containsKey(storeId(abandoned)));
+    assertTrue(registry.find(joined.id()).orElseThrow().isCompleted());
+  }
+
+  @Test
+  void theSweeperAbortsOnlyUploadsNobodyCanResume() {
+    Upload live = presign(SIZE);
+    store.multiparts.put("orphan", new FakeStore.Multipart(
+        store.multiparts.get(storeId(live)).spec(),
+        Instant.now().minus(UploadService.MULTIPART_LIFETIME).minus(Duration.ofHours(2)),
+        new java.util.TreeMap<>()));
+    clock.set(Instant.now());
+    assertEquals(1, service.abortAbandonedMultipart());
+    assertEquals(List.of(storeId(live)), List.copyOf(store.multiparts.keySet()));
+  }
+
+  @Test
+  void aFullIndexAbortsTheMultipartUploadItJustStarted() {
+    presign(SIZE);
+    presign(SIZE);
+    ApiException e = assertThrows(ApiException.class, () -> presign(SIZE));
+    assertEquals(ErrorCode.TOO_MANY_PENDING, e.code());
+    assertEquals(2, store.multiparts.size());
+  }
+}
