@@ -186,6 +186,16 @@ final class UploadPage {
         + ".filter((n) => n !== null).map(Number)", skip)).stream().map(Long::intValue).toList();
   }
 
+  /** The most part PUTs that were in flight at the same moment. */
+  long mostPartPutsAtOnce() {
+    return (Long) browser.js("""
+        const puts = performance.getEntriesByType('resource')
+            .filter((e) => new URL(e.name).searchParams.has('partNumber'));
+        return Math.max(0, ...puts.map((a) => puts
+            .filter((b) => b.startTime <= a.startTime && a.startTime < b.responseEnd).length));
+        """);
+  }
+
   /** How many requests this page has finished so far, to tell later ones apart. */
   long requestCount() {
     return (Long) browser.js("return performance.getEntriesByType('resource').length");
