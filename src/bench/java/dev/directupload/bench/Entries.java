@@ -12,7 +12,7 @@ final class Entries {
   private Entries() {}
 
   static Upload pending(String owner, int n) {
-    String id = UploadIds.next();
+    String id = UploadIds.next(T0.plusMillis(n));
     String filename = new String("holiday photo " + n + ".jpg");
     String key = "uploads/" + owner + "/2026/01/01/" + id + "/holiday_photo_" + n + ".jpg";
     Instant created = T0.plusMillis(n);

@@ -21,7 +21,9 @@ import java.util.regex.Pattern;
  * @param region the signing region; empty means the AWS SDK's region chain, else us-east-1
  * @param pathStyle address the bucket as {@code endpoint/bucket} instead of {@code bucket.endpoint}
  * @param keyPrefix prepended to every object key, for example {@code uploads/}
- * @param maxFileSize the largest file a browser may upload, in bytes
+ * @param maxFileSize the largest file a browser may upload, in bytes (up to 5 TiB)
+ * @param multipartThreshold files of this size or more go up as multipart uploads
+ * @param partSize the size of each part but the last, unless a file needs larger ones
  * @param allowedTypes lower-case media types; {@code image/*} allows a family, a lone star pair all
  * @param urlExpiry how long a presigned URL stays valid
  * @param publicRead sign {@code x-amz-acl: public-read} so objects are readable by URL
@@ -32,6 +34,8 @@ import java.util.regex.Pattern;
  * @param rateLimit presigns per minute per user or address; 0 turns the limit off
  * @param storageTimeout how long one call to the store may take, retries included
  * @param authRole when set, the API requires an authenticated user in this role
+ * @param indexRefresh how often the index reads what other instances over the same bucket
+ *     completed or deleted; zero turns the records and the reading off (a single instance)
  */
 public record Settings(
     String bucket,
@@ -50,7 +54,8 @@ public record Settings(
     List<String> allowedOrigins,
     int rateLimit,
     Duration storageTimeout,
-    Optional<String> authRole) {
+    Optional<String> authRole,
+    Duration indexRefresh) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -101,6 +106,7 @@ public record Settings(
 
   public static final int DEFAULT_RATE_LIMIT = 600;
   public static final Duration DEFAULT_STORAGE_TIMEOUT = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_INDEX_REFRESH = Duration.ofSeconds(10);
 
   public Settings {
     allowedTypes = List.copyOf(allowedTypes);
@@ -127,7 +133,8 @@ public record Settings(
         r.value("allowed-origins", List.of(), Settings::allowedOrigins),
         r.value("rate-limit", DEFAULT_RATE_LIMIT, Settings::rateLimit),
         r.value("storage-timeout", DEFAULT_STORAGE_TIMEOUT, Settings::storageTimeout),
-        r.optional("auth-role", Settings::authRole));
+        r.optional("auth-role", Settings::authRole),
+        r.value("index-refresh", DEFAULT_INDEX_REFRESH, Settings::indexRefresh));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -160,7 +167,8 @@ public record Settings(
         + ", allowed-origins=" + (allowedOrigins.isEmpty() ? "(none)" : String.join(",", allowedOrigins))
         + ", rate-limit=" + (rateLimit == 0 ? "off" : rateLimit + "/min")
         + ", storage-timeout=" + storageTimeout
-        + ", auth-role=" + authRole.orElse("(none: anonymous)");
+        + ", auth-role=" + authRole.orElse("(none: anonymous)")
+        + ", index-refresh=" + (indexRefresh.isZero() ? "off" : indexRefresh);
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -326,6 +334,15 @@ public record Settings(
     Duration d = duration(v);
     if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(5)) > 0) {
       throw new IllegalArgumentException("expected PT1S..PT5M but was " + d);
+    }
+    return d;
+  }
+
+  private static Duration indexRefresh(String v) {
+    Duration d = duration(v);
+    if (!d.isZero()
+        && (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0)) {
+      throw new IllegalArgumentException("expected PT0S (off) or PT1S..PT1H but was " + d);
     }
     return d;
   }

@@ -50,8 +50,20 @@ public interface ObjectStore {
   /** Deletes the object; deleting a missing key is not an error. */
   void delete(String key);
 
-  /** Calls {@code sink} with every object under {@code prefix}, metadata included. */
+  /**
+   * Calls {@code sink} with every object under {@code prefix}, metadata included, except those
+   * whose key goes on with a dot after the prefix: the application's own records.
+   */
   void forEachObject(String prefix, Consumer<StoredObject> sink);
+
+  /** The first object (in key order) under {@code prefix}, metadata included, or empty. */
+  Optional<StoredObject> findFirst(String prefix);
+
+  /** Calls {@code sink} with every key under {@code prefix} after {@code startAfter}, in order. */
+  void forEachKey(String prefix, String startAfter, Consumer<String> sink);
+
+  /** Writes an empty object at {@code key}: a record whose key says it all. */
+  void putEmpty(String key);
 
   /** Returns normally when the bucket exists and can be listed with our credentials. */
   void checkBucket();

@@ -18,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
@@ -310,6 +311,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         }
         List<CompletableFuture<Optional<StoredObject>>> heads = new ArrayList<>();
         for (S3Object object : page.contents()) {
+          if (object.key().startsWith(".", prefix.length())) {
+            continue; // our own records, not uploads
+          }
           heads.add(CompletableFuture.supplyAsync(() -> head(object.key()), pool));
         }
         for (var head : heads) {
@@ -323,6 +327,45 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       throw failure("listing the bucket", e);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Override
+  public Optional<StoredObject> findFirst(String prefix) {
+    try {
+      var page = s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(1));
+      if (!bucket.equals(page.name())) {
+        throw incomplete("looking for an object");
+      }
+      return page.contents().isEmpty() ? Optional.empty() : head(page.contents().get(0).key());
+    } catch (SdkException e) {
+      throw failure("looking for an object", e);
+    }
+  }
+
+  @Override
+  public void forEachKey(String prefix, String startAfter, Consumer<String> sink) {
+    try {
+      for (var page : s3.listObjectsV2Paginator(
+          r -> r.bucket(bucket).prefix(prefix).startAfter(startAfter))) {
+        if (!bucket.equals(page.name())) {
+          throw incomplete("listing the bucket");
+        }
+        page.contents().forEach(object -> sink.accept(object.key()));
+      }
+    } catch (SdkException e) {
+      throw failure("listing the bucket", e);
+    }
+  }
+
+  @Override
+  public void putEmpty(String key) {
+    try {
+      if (s3.putObject(r -> r.bucket(bucket).key(key), RequestBody.empty()).eTag() == null) {
+        throw incomplete("writing a record");
+      }
+    } catch (SdkException e) {
+      throw failure("writing a record", e);
     }
   }
 

@@ -65,6 +65,8 @@ public final class UploadService {
   private final UploadRules rules;
   private final CorsCheck cors;
   private final Clock clock;
+  /** Empty when {@code index-refresh} is off: a single instance has nobody to tell. */
+  private final Optional<ChangeRecords> changes;
 
   public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
     this.settings = settings;
@@ -73,6 +75,8 @@ public final class UploadService {
     this.rules = new UploadRules(settings);
     this.cors = new CorsCheck(settings, store, clock);
     this.clock = clock;
+    this.changes = settings.indexRefresh().isZero() ? Optional.empty()
+        : Optional.of(new ChangeRecords(store, settings.keyPrefix(), clock.instant()));
   }
 
   /**
@@ -94,11 +98,8 @@ public final class UploadService {
     }
 
     Instant now = clock.instant();
-    String id = UploadIds.next();
-    // The owner's own folder: an operator sees whose files are whose, and a per-user IAM or
-    // lifecycle rule can target it.
-    String key = settings.keyPrefix() + UploadRules.keySafeName(owner) + "/"
-        + KEY_DATE.format(now) + "/" + id + "/" + UploadRules.keySafeName(filename);
+    String id = UploadIds.next(now);
+    String key = folderOf(owner, id) + UploadRules.keySafeName(filename);
     Map<String, String> metadata = Map.of(
         META_ID, id,
         META_FILENAME, PercentEncoding.encode(filename),
@@ -216,7 +217,10 @@ public final class UploadService {
       throw new ApiException(ErrorCode.OBJECT_MISMATCH,
           difference.get() + "; the object was deleted. Start the upload again.");
     }
-    return registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
+    Upload completed =
+        registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
+    changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
+    return completed;
   }
 
   /**
@@ -305,6 +309,9 @@ public final class UploadService {
       return null;
     });
     registry.remove(id);
+    if (upload.isCompleted()) {
+      changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
+    }
   }
 
   /** A page of the owner's completed files, newest first. */
@@ -427,12 +434,91 @@ public final class UploadService {
     }
   }
 
+  /**
+   * Reads what other instances over the same bucket completed or deleted since the last look
+   * and brings the index in line. Returns how many changes were applied.
+   */
+  public int refreshIndex() {
+    if (changes.isEmpty()) {
+      return 0;
+    }
+    int applied = 0;
+    for (ChangeRecords.Change change : changes.get().readNew()) {
+      String id = idOf(change.objectKey());
+      Optional<Upload> known = registry.find(id);
+      if (change.kind() == ChangeRecords.Kind.DELETED) {
+        if (known.isPresent() && known.get().key().equals(change.objectKey())) {
+          registry.remove(id);
+          applied++;
+        }
+      } else if (known.isEmpty() || !known.get().isCompleted()) {
+        Optional<Upload> stored = store.head(change.objectKey()).flatMap(this::fromStore);
+        if (stored.isPresent() && (known.isPresent()
+            ? registry.markCompleted(id, stored.get().completedAt().orElseThrow()).isPresent()
+            : registry.addCompleted(stored.get()))) {
+          applied++;
+        }
+      }
+    }
+    return applied;
+  }
+
+  /** Deletes change records older than a day; returns how many. */
+  public int deleteOldChangeRecords() {
+    return changes.map(c -> c.deleteOld(clock.instant())).orElse(0);
+  }
+
+  /** "uploads/alice/2026/01/01/<id>/a.txt" → "<id>": the segment before the name. */
+  private static String idOf(String key) {
+    int end = key.lastIndexOf('/');
+    return key.substring(key.lastIndexOf('/', end - 1) + 1, Math.max(end, 0));
+  }
+
+  /**
+   * The owner's folder for the upload {@code id}: the owner's own folder (an operator sees whose
+   * files are whose, and a per-user IAM or lifecycle rule can target it), the day the id was
+   * made, and the id.
+   */
+  private String folderOf(String owner, String id) {
+    return settings.keyPrefix() + UploadRules.keySafeName(owner) + "/"
+        + KEY_DATE.format(UploadIds.madeAt(id)) + "/" + id + "/";
+  }
+
   private Upload find(String owner, String id) {
     if (!UploadIds.isWellFormed(id)) {
       throw notFound(id);
     }
+    Optional<Upload> known = registry.find(id);
+    if (known.isEmpty()) {
+      known = findInStore(owner, id);
+    }
     // Someone else's upload answers exactly like a missing one: ids are not to be probed.
-    return registry.find(id).filter(u -> u.owner().equals(owner)).orElseThrow(() -> notFound(id));
+    return known.filter(u -> u.owner().equals(owner)).orElseThrow(() -> notFound(id));
+  }
+
+  /**
+   * An upload this instance does not know may have been completed through another instance: its
+   * object, if any, is the only one in its folder, and the id says which folder. Ids made
+   * outside the time an upload can take (random ones, probes) cost no call to the store.
+   */
+  private Optional<Upload> findInStore(String owner, String id) {
+    Instant made = UploadIds.madeAt(id);
+    Instant now = clock.instant();
+    Duration longest = MULTIPART_LIFETIME.plus(settings.urlExpiry()).plus(PENDING_GRACE);
+    if (made.isAfter(now.plus(Duration.ofMinutes(5))) || made.isBefore(now.minus(longest))) {
+      return Optional.empty();
+    }
+    Optional<Upload> stored = guard(() -> store.findFirst(folderOf(owner, id)))
+        .flatMap(this::fromStore)
+        .filter(u -> u.id().equals(id) && u.owner().equals(owner));
+    if (stored.isEmpty()) {
+      return Optional.empty();
+    }
+    if (registry.addCompleted(stored.get())) {
+      // The instance that signed it holds it as pending until it hears.
+      changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, stored.get().key(), now));
+    }
+    return registry.find(id);
   }
 
   private static ApiException notFound(String id) {

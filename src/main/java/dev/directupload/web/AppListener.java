@@ -50,7 +50,7 @@ public final class AppListener implements ServletContextListener {
     store = S3ObjectStore.create(settings, credentials);
     UploadRegistry registry = new UploadRegistry(settings.maxPending());
     UploadService service = new UploadService(settings, store, registry, Clock.systemUTC());
-    housekeeping = new Housekeeping(service);
+    housekeeping = new Housekeeping(service, settings.indexRefresh());
 
     String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
     context.addFilter("security-headers", new SecurityHeadersFilter(bucketOrigin))

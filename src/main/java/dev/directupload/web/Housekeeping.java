@@ -2,14 +2,16 @@ package dev.directupload.web;
 
 import dev.directupload.storage.StorageException;
 import dev.directupload.upload.UploadService;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The application's background work on one daemon thread: indexing the bucket (at start-up, and
- * again every minute until it succeeds), settling expired pending uploads every minute, and
- * aborting abandoned multipart uploads every hour.
+ * again every minute until it succeeds), settling expired pending uploads every minute, reading
+ * what other instances changed every {@code index-refresh}, and hourly clean-ups: abandoned
+ * multipart uploads and old change records.
  */
 final class Housekeeping implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Housekeeping.class.getName());
@@ -18,6 +20,8 @@ final class Housekeeping implements AutoCloseable {
   static final long SWEEP_PERIOD_SECONDS = 3600;
 
   private final UploadService service;
+  /** Only the housekeeping thread reads and writes it. */
+  private boolean refreshFailing;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "direct-upload-housekeeping");
@@ -26,7 +30,7 @@ final class Housekeeping implements AutoCloseable {
       });
 
   /** Indexes the bucket now (a store that is down does not stop the start) and schedules the rest. */
-  Housekeeping(UploadService service) {
+  Housekeeping(UploadService service, Duration refresh) {
     this.service = service;
     if (!rebuild()) {
       scheduler.schedule(this::rebuildUntilDone, PERIOD_SECONDS, TimeUnit.SECONDS);
@@ -35,6 +39,31 @@ final class Housekeeping implements AutoCloseable {
         TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(this::sweep, PERIOD_SECONDS, SWEEP_PERIOD_SECONDS,
         TimeUnit.SECONDS);
+    if (!refresh.isZero()) {
+      scheduler.scheduleWithFixedDelay(this::refresh, refresh.toMillis(), refresh.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void refresh() {
+    try {
+      int applied = service.refreshIndex();
+      if (applied > 0) {
+        LOG.log(System.Logger.Level.DEBUG, "Applied " + applied + " change(s) from other instances");
+      }
+      if (refreshFailing) {
+        refreshFailing = false;
+        LOG.log(System.Logger.Level.INFO, "Reading changes from other instances again");
+      }
+    } catch (StorageException e) {
+      // Every few seconds while the store is down: one warning, not one per look.
+      LOG.log(refreshFailing ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING,
+          "Could not read changes from other instances (" + e.getMessage()
+              + "); will keep trying", e.getCause());
+      refreshFailing = true;
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "Reading changes from other instances failed", e);
+    }
   }
 
   private void rebuildUntilDone() {
@@ -72,6 +101,7 @@ final class Housekeeping implements AutoCloseable {
       if (aborted > 0) {
         LOG.log(System.Logger.Level.INFO, "Aborted " + aborted + " abandoned multipart upload(s)");
       }
+      service.deleteOldChangeRecords();
     } catch (StorageException e) {
       LOG.log(System.Logger.Level.WARNING, "Could not look for abandoned multipart uploads ("
           + e.getMessage() + "); will look again", e.getCause());

@@ -127,6 +127,8 @@ class SettingsTest {
       "public-origin|ftp://app.example.com|origin such as",
       "allowed-origins|https://a.example, not-an-origin|origin such as",
       "rate-limit|-1|at least 0",
+      "index-refresh|PT0.5S|PT0S (off) or PT1S..PT1H",
+      "index-refresh|PT2H|PT0S (off) or PT1S..PT1H",
       "rate-limit|fast|whole number",
   })
   void rejectsBadValueNamingTheKeyAndWhatWasExpected(String name, String value, String expected) {

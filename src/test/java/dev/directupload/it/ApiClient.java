@@ -9,6 +9,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The API of one running application, spoken with the JDK's HTTP client as a script would. */
 class ApiClient {
@@ -67,6 +69,43 @@ class ApiClient {
     presign.getAsJsonObject("headers").entrySet()
         .forEach(h -> put.header(h.getKey(), h.getValue().getAsString()));
     return http.send(put.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The ids of the caller's listed files (the first thousand). */
+  List<String> listedIds() throws IOException, InterruptedException {
+    return ids("api/files?limit=1000", "files");
+  }
+
+  /** The ids of the caller's pending uploads. */
+  List<String> pendingIds() throws IOException, InterruptedException {
+    return ids("api/uploads?status=pending", "uploads");
+  }
+
+  private List<String> ids(String path, String array) throws IOException, InterruptedException {
+    HttpResponse<String> list = get(path);
+    if (list.statusCode() != 200) {
+      throw new AssertionError(path + " answered " + list.statusCode() + ": " + list.body());
+    }
+    List<String> ids = new ArrayList<>();
+    json(list).getAsJsonArray(array)
+        .forEach(f -> ids.add(f.getAsJsonObject().get("id").getAsString()));
+    return ids;
+  }
+
+  /** Follows the download redirect and returns the bytes the store serves. */
+  byte[] download(String id) throws IOException, InterruptedException {
+    HttpResponse<String> redirect = get("api/files/" + id + "/download");
+    if (redirect.statusCode() != 302) {
+      throw new AssertionError("download answered " + redirect.statusCode() + ": "
+          + redirect.body());
+    }
+    HttpResponse<byte[]> download = http.send(HttpRequest.newBuilder(
+        URI.create(redirect.headers().firstValue("Location").orElseThrow())).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    if (download.statusCode() != 200) {
+      throw new AssertionError("the store answered " + download.statusCode());
+    }
+    return download.body();
   }
 
   static JsonObject json(HttpResponse<String> response) {

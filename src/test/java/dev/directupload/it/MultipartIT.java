@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.directupload.local.LocalS3;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -78,7 +76,7 @@ class MultipartIT {
     assertEquals("NOT_UPLOADED", error.get("code").getAsString());
     assertTrue(error.get("message").getAsString().contains("1 of 3 parts are not in storage yet (2)"),
         error.get("message").getAsString());
-    assertTrue(pendingIds().contains(id), "still resumable after the 409");
+    assertTrue(app.pendingIds().contains(id), "still resumable after the 409");
 
     JsonObject part2 = signParts(id, 2).get(0);
     assertEquals(200, app.putAsBrowser(part2, part(2)).statusCode());
@@ -88,15 +86,9 @@ class MultipartIT {
     assertEquals("video/mp4", json(complete).get("contentType").getAsString());
     assertEquals(200, app.post("api/uploads/" + id + "/complete", "{}").statusCode(),
         "complete stays idempotent");
-    assertFalse(pendingIds().contains(id));
+    assertFalse(app.pendingIds().contains(id));
 
-    HttpResponse<String> redirect = app.get("api/files/" + id + "/download");
-    assertEquals(302, redirect.statusCode());
-    HttpResponse<byte[]> download = app.http.send(HttpRequest.newBuilder(
-        URI.create(redirect.headers().firstValue("Location").orElseThrow())).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
-    assertEquals(200, download.statusCode());
-    assertArrayEquals(FILE, download.body());
+    assertArrayEquals(FILE, app.download(id));
     assertTrue(openUploads().isEmpty(), "no multipart upload left open");
   }
 
@@ -131,7 +123,7 @@ class MultipartIT {
 
     assertEquals(204, app.delete("api/uploads/" + id).statusCode());
     assertFalse(openUploads().contains(presign.get("key").getAsString()));
-    assertFalse(pendingIds().contains(id));
+    assertFalse(app.pendingIds().contains(id));
     assertEquals(404, app.get("api/uploads/" + id + "/parts").statusCode());
     assertEquals(404, app.post("api/uploads/" + id + "/complete", "{}").statusCode());
   }
@@ -234,15 +226,6 @@ class MultipartIT {
     List<Integer> numbers = new ArrayList<>();
     parts.forEach(p -> numbers.add(p.getAsJsonObject().get("partNumber").getAsInt()));
     return numbers;
-  }
-
-  private static List<String> pendingIds() throws Exception {
-    HttpResponse<String> pending = app.get("api/uploads?status=pending");
-    assertEquals(200, pending.statusCode(), pending.body());
-    List<String> ids = new ArrayList<>();
-    json(pending).getAsJsonArray("uploads")
-        .forEach(u -> ids.add(u.getAsJsonObject().get("id").getAsString()));
-    return ids;
   }
 
   private static List<String> openUploads() {

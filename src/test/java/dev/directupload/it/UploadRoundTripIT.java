@@ -110,6 +110,22 @@ class UploadRoundTripIT {
   }
 
   @Test
+  void storeRefusesBytesThatDoNotMatchTheSignedChecksum() throws Exception {
+    String sum = Base64.getEncoder().encodeToString(
+        MessageDigest.getInstance("SHA-256").digest(bytes("abc")));
+    HttpResponse<String> answer = app.post("api/uploads", "{\"filename\":\"sum.txt\","
+        + "\"contentType\":\"text/plain\",\"size\":3,\"checksumSha256\":\"" + sum + "\"}");
+    assertEquals(201, answer.statusCode(), answer.body());
+    JsonObject presign = json(answer);
+    HttpResponse<String> put = app.putAsBrowser(presign, bytes("abd"));
+    assertEquals(400, put.statusCode(), put.body());
+    assertFalse(exists(presign.get("key").getAsString()));
+    assertEquals(200, app.putAsBrowser(presign, bytes("abc")).statusCode());
+    assertEquals(200, app.post("api/uploads/" + presign.get("id").getAsString() + "/complete",
+        "{}").statusCode());
+  }
+
+  @Test
   void storeRefusesAnotherContentTypeThanSigned() throws Exception {
     JsonObject presign = app.presign("a.txt", "text/plain", 3);
     presign.getAsJsonObject("headers").addProperty("content-type", "text/html");

@@ -185,7 +185,31 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   public void forEachObject(String prefix, Consumer<StoredObject> sink) {
     calls.add("list " + prefix);
     failIfDown();
-    objects.values().stream().filter(o -> o.key().startsWith(prefix)).forEach(sink);
+    objects.values().stream().filter(o -> o.key().startsWith(prefix)
+        && !o.key().startsWith(".", prefix.length())).forEach(sink);
+  }
+
+  @Override
+  public Optional<StoredObject> findFirst(String prefix) {
+    calls.add("findFirst " + prefix);
+    failIfDown();
+    return objects.values().stream().filter(o -> o.key().startsWith(prefix))
+        .min(java.util.Comparator.comparing(StoredObject::key));
+  }
+
+  @Override
+  public void forEachKey(String prefix, String startAfter, Consumer<String> sink) {
+    calls.add("listKeys " + prefix);
+    failIfDown();
+    objects.keySet().stream().filter(k -> k.startsWith(prefix) && k.compareTo(startAfter) > 0)
+        .sorted().forEach(sink);
+  }
+
+  @Override
+  public void putEmpty(String key) {
+    calls.add("putEmpty " + key);
+    failIfDown();
+    put(key, 0, "binary/octet-stream", Map.of(), Instant.now());
   }
 
   @Override
