@@ -13,6 +13,25 @@
 (() => {
   /** How many uploads run at once; the rest wait in the queue. */
   const PARALLEL_UPLOADS = 3;
+  /** How many parts of one large file are sent at once. */
+  const PARALLEL_PARTS = 4;
+  /** The most part numbers one signing request asks for (the server's limit). */
+  const SIGN_BATCH = 100;
+  /** A part that meets a network error, a 5xx or an expired URL is sent again this many times. */
+  const PART_RETRIES = 3;
+  /** The wait before a part is sent again, doubled for each further try: 1 s, 2 s, 4 s. */
+  const PART_RETRY_DELAY_MS = 1000;
+  /** A part URL this close to its expiry is signed anew rather than sent to be refused. */
+  const URL_MARGIN_MS = 30_000;
+  /** How often a large file's "complete" may find parts missing, sending them again each time. */
+  const COMPLETE_ROUNDS = 3;
+  /**
+   * Where this page remembers its unfinished large uploads, by file, to resume them after a
+   * reload. One key per deployment: two apps on one origin keep apart.
+   */
+  const RESUME_KEY = `direct-upload:resume:${new URL("api/", document.baseURI).pathname}`;
+  /** Older entries are dropped when another is written (the server forgets them sooner). */
+  const RESUME_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
   /** Page size of the files list. */
   const FILES_PAGE_SIZE = 50;
   /** Speed is measured over this window so one slow or fast event does not make it jump. */
@@ -42,6 +61,7 @@
   const STATE_LABELS = {
     queued: "Queued",
     uploading: "Uploading",
+    paused: "Paused",
     verifying: "Verifying",
     done: "Done",
     failed: "Failed",
@@ -448,6 +468,8 @@
   // Upload rows and their life cycle:
   //   queued → uploading (presign + PUT) → verifying (complete) → done
   //   refused (checked before any request), failed (retry starts over), cancelled
+  // A large file (multipart, in parts) may also go uploading ⇄ paused, and what the store
+  // accepted stays there: resume, retry and the same file added after a reload continue it.
 
   function addFiles(choices) {
     if (!config || choices.length === 0) return;
@@ -472,6 +494,8 @@
       status: $(".status", li),
       bar: $(".bar", li),
       detail: $(".detail", li),
+      pause: $(".pause", li),
+      resume: $(".resume", li),
       cancel: $(".cancel", li),
       retry: $(".retry", li),
       dismiss: $(".dismiss", li),
@@ -488,12 +512,16 @@
       state: "queued",
       attempt: 0, // counts runs, see run()
       id: null, // the server's upload id while one is pending
+      multipart: null, // a large file's plan and what the store holds of it, see plan()
+      fingerprint: fingerprint(file),
       xhr: null,
-      abort: null, // AbortController of the fetch in flight
+      abort: null, // AbortController of the fetch (or, for a large file, of the parts) in flight
       loaded: 0,
       samples: [],
       message: "",
     };
+    row.pause.addEventListener("click", () => pause(item));
+    row.resume.addEventListener("click", () => resume(item));
     row.cancel.addEventListener("click", () => cancel(item));
     row.retry.addEventListener("click", () => retry(item));
     row.dismiss.addEventListener("click", () => dismiss(item));
@@ -508,9 +536,7 @@
     row.status.dataset.state = state;
     row.status.textContent = STATE_LABELS[state];
     row.li.dataset.state = state;
-    row.cancel.hidden = !(state === "queued" || state === "uploading");
-    row.retry.hidden = !(state === "failed" || state === "cancelled");
-    row.dismiss.hidden = !FINAL_STATES.has(state);
+    showButtons(item);
     if (state === "done" || state === "verifying") item.loaded = file.size;
     row.bar.value = state === "done" || state === "verifying" ? row.bar.max : item.loaded;
     row.detail.textContent = message || defaultDetail(item);
@@ -519,10 +545,21 @@
     updateOverall();
   }
 
+  /** Pause and Resume are offered once the server has said that the file goes in parts. */
+  function showButtons(item) {
+    const { row, state } = item;
+    row.pause.hidden = !(state === "uploading" && item.multipart);
+    row.resume.hidden = state !== "paused";
+    row.cancel.hidden = !(state === "queued" || state === "uploading" || state === "paused");
+    row.retry.hidden = !(state === "failed" || state === "cancelled");
+    row.dismiss.hidden = !FINAL_STATES.has(state);
+  }
+
   function defaultDetail(item) {
     switch (item.state) {
       case "queued": return `${formatSize(item.file.size)}, waiting`;
       case "uploading": return "Starting…";
+      case "paused": return `Paused: ${formatSize(item.loaded)} of ${formatSize(item.file.size)} stored`;
       case "verifying": return "Checking the stored file…";
       case "done": return `${formatSize(item.file.size)} uploaded`;
       default: return "";
@@ -534,6 +571,7 @@
     switch (item.state) {
       case "queued": return `${name} queued`;
       case "uploading": return `${name} uploading`;
+      case "paused": return `${name} paused`;
       case "done": return `${name} uploaded`;
       case "cancelled": return `${name} cancelled`;
       default: return `${name} ${STATE_LABELS[item.state].toLowerCase()}: ${item.message}`;
@@ -560,22 +598,28 @@
     const current = () => item.attempt === attempt;
     setState(item, "uploading");
     try {
-      const presign = await presignUpload(item);
+      // A large file the server still holds (paused, failed) continues; anything else starts.
+      const presign = item.id ? null : await start(item);
       if (!current() || item.state !== "uploading") return; // cancelled meanwhile; cancel() released it
       await transfer(item, presign);
       setState(item, "verifying");
-      await complete(item);
+      await (item.multipart ? completeLargeFile(item) : complete(item));
+      forgetResumable(item.fingerprint, item.id);
       item.id = null; // completed: no longer ours to release
       storageAnswered();
       setState(item, "done");
       refreshFiles();
     } catch (error) {
-      if (!current() || item.state === "cancelled" || error.name === "AbortError") return;
+      if (!current() || item.state === "cancelled" || item.state === "paused" || error.name === "AbortError") return;
       // After 404 (unknown) or 422 (object differed and was removed) the server has already
       // dropped the upload: a DELETE would only earn a 404.
-      if (error instanceof ApiError && (error.status === 404 || error.status === 422)) item.id = null;
+      if (error instanceof ApiError && (error.status === 404 || error.status === 422)) {
+        forgetResumable(item.fingerprint, item.id);
+        item.id = null;
+      }
       setState(item, "failed", error.message);
-      releasePending(item);
+      // The parts a large file has in the store stay there: retry sends only the others.
+      if (!item.multipart) releasePending(item);
     } finally {
       if (current()) {
         item.xhr = null;
@@ -585,9 +629,24 @@
     }
   }
 
-  async function presignUpload(item) {
+  /**
+   * Continues the unfinished upload of the same file that a reload left behind, when the
+   * server still lists it; otherwise asks for a new upload. Resolves with the server's answer
+   * to a new upload, or null when resuming.
+   */
+  async function start(item) {
+    item.multipart = null;
+    item.loaded = 0;
     item.abort = new AbortController();
     const { file } = item;
+    const earlier = await findResumable(item, item.abort.signal);
+    if (earlier) {
+      item.id = earlier.id;
+      item.multipart = plan(earlier.multipart, file.size);
+      item.abort = null;
+      showButtons(item);
+      return null;
+    }
     const answer = await api("api/uploads", {
       method: "POST",
       body: { filename: file.name, contentType: file.type || "application/octet-stream", size: file.size },
@@ -595,19 +654,29 @@
     });
     item.id = answer.id;
     item.abort = null;
-    if (item.state === "cancelled") releasePending(item); // cancelled between answer and here
+    if (item.state === "cancelled") {
+      releasePending(item); // cancelled between answer and here
+    } else if (answer.multipart) {
+      item.multipart = plan(answer.multipart, file.size);
+      rememberResumable(item.fingerprint, item.id);
+      showButtons(item);
+    }
     return answer;
   }
 
-  /**
-   * Sends the bytes to the store. Only single-request PUTs exist today; a multipart answer
-   * (planned for large files) gets its own transfer function here.
-   */
+  /** Sends the bytes to the store: one presigned PUT, or the parts of a large file. */
   function transfer(item, presign) {
-    if (!presign.url) {
-      return Promise.reject(new Error("The server asked for a multipart upload, which this page cannot do yet."));
-    }
+    if (item.multipart) return sendLargeFile(item, presign === null);
+    if (!presign || !presign.url) return Promise.reject(new Error("The server answered without an upload URL."));
     return putFile(item, presign);
+  }
+
+  /** Sets the headers that were signed into a URL: they must go byte for byte. */
+  function setSignedHeaders(xhr, headers) {
+    for (const [name, value] of Object.entries(headers || {})) {
+      // The browser adds Content-Length and Host itself.
+      if (!FORBIDDEN_HEADERS.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
+    }
   }
 
   /** PUTs the raw file with XHR: fetch() still offers no upload progress. */
@@ -617,19 +686,33 @@
       item.xhr = xhr;
       xhr.open(presign.method || "PUT", presign.url);
       xhr.withCredentials = false; // the bucket is another origin; it must get no cookies
-      for (const [name, value] of Object.entries(presign.headers || {})) {
-        // Signed headers must go byte for byte; the browser adds Content-Length and Host.
-        if (!FORBIDDEN_HEADERS.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
-      }
+      setSignedHeaders(xhr, presign.headers);
       item.samples = [{ time: performance.now(), loaded: 0 }];
-      xhr.upload.addEventListener("progress", (event) => onProgress(item, event.loaded));
+      xhr.upload.addEventListener("progress", (event) => showProgress(item, event.loaded));
       xhr.addEventListener("load", () => {
         if (xhr.status >= 200 && xhr.status < 300) resolve();
         else reject(new Error(storageRefusal(xhr)));
       });
       xhr.addEventListener("error", () => reject(new Error(networkErrorMessage())));
-      xhr.addEventListener("abort", () => reject(new DOMException("Upload cancelled", "AbortError")));
+      xhr.addEventListener("abort", () => reject(abortError()));
       xhr.send(item.file);
+    });
+  }
+
+  const abortError = () => new DOMException("Upload cancelled", "AbortError");
+
+  /** Waits ms, or rejects with an AbortError as soon as signal aborts. */
+  function sleep(ms, signal) {
+    return new Promise((resolve, reject) => {
+      const stop = () => {
+        window.clearTimeout(timer);
+        reject(abortError());
+      };
+      const timer = window.setTimeout(() => {
+        if (signal) signal.removeEventListener("abort", stop);
+        resolve();
+      }, ms);
+      if (signal) signal.addEventListener("abort", stop, { once: true });
     });
   }
 
@@ -653,11 +736,16 @@
     return `The storage refused the upload (HTTP ${xhr.status}${code ? `: ${code}` : ""}).`;
   }
 
-  function onProgress(item, loaded) {
+  /**
+   * Shows what is stored (the bar and percentage) and how fast bytes go out (speed and time
+   * left). A single PUT counts the bytes it has sent for both; a large file shows on the bar
+   * only the parts the store accepted, so the bar never goes back when a part is sent again.
+   */
+  function showProgress(item, loaded, sent = loaded, remaining = item.file.size - loaded) {
     if (item.state !== "uploading") return;
     item.loaded = loaded;
     const now = performance.now();
-    item.samples.push({ time: now, loaded });
+    item.samples.push({ time: now, loaded: sent });
     while (item.samples.length > 2 && now - item.samples[0].time > SPEED_WINDOW_MS) item.samples.shift();
 
     const { row, file } = item;
@@ -666,12 +754,12 @@
     const parts = [`${percent}%`];
     const first = item.samples[0];
     const seconds = (now - first.time) / 1000;
-    if (loaded >= file.size) {
+    if (remaining <= 0) {
       // All bytes are handed to the network; the store may still be reading and checking them.
       parts.push("waiting for the storage");
-    } else if (seconds > 0.5 && loaded > first.loaded) {
-      const speed = (loaded - first.loaded) / seconds;
-      parts.push(`${formatSize(speed)}/s`, `${formatDuration((file.size - loaded) / speed)} left`);
+    } else if (seconds > 0.5 && sent > first.loaded) {
+      const speed = (sent - first.loaded) / seconds;
+      parts.push(`${formatSize(speed)}/s`, `${formatDuration(remaining / speed)} left`);
     }
     row.detail.textContent = parts.join(" · ");
     updateOverall();
@@ -684,7 +772,7 @@
       return await api(path, { method: "POST", body: {} });
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 409) throw error;
-      await new Promise((resolve) => window.setTimeout(resolve, COMPLETE_RETRY_DELAY_MS));
+      await sleep(COMPLETE_RETRY_DELAY_MS);
       return api(path, { method: "POST", body: {} });
     }
   }
@@ -694,24 +782,48 @@
     const id = item.id;
     item.id = null;
     if (!id) return;
+    forgetResumable(item.fingerprint, id);
     api(uploadPath(id), { method: "DELETE" }).catch(() => {
       // Nothing to show: the row already says what went wrong, and pending uploads expire.
     });
   }
 
   function cancel(item) {
-    if (item.state !== "queued" && item.state !== "uploading") return;
+    if (item.state !== "queued" && item.state !== "uploading" && item.state !== "paused") return;
     setState(item, "cancelled");
-    if (item.abort) item.abort.abort(); // presign in flight: the id never arrives
+    if (item.abort) item.abort.abort(); // presign or parts in flight
     if (item.xhr) item.xhr.abort();
-    releasePending(item);
+    releasePending(item); // a large file's parts go with it (the server aborts the upload)
     pump();
   }
 
-  /** Starts over with a fresh presign: an old URL may have expired or be for a removed object. */
+  /** Stops a large file's parts in flight; the parts the store accepted stay for resume(). */
+  function pause(item) {
+    if (item.state !== "uploading" || !item.multipart) return;
+    setState(item, "paused");
+    if (item.abort) item.abort.abort();
+    item.row.resume.focus(); // the Pause button just went away
+    pump();
+  }
+
+  /** Queues a paused large file again: it asks which parts are stored and sends the others. */
+  function resume(item) {
+    if (item.state !== "paused") return;
+    setState(item, "queued");
+    pump();
+    (item.row.pause.hidden ? item.row.cancel : item.row.pause).focus();
+  }
+
+  /**
+   * Starts over with a fresh presign (an old URL may have expired or be for a removed object),
+   * except for a large file the server still holds: that one sends only its missing parts.
+   */
   function retry(item) {
     if (item.state !== "failed" && item.state !== "cancelled") return;
-    item.loaded = 0;
+    if (!item.id) {
+      item.multipart = null;
+      item.loaded = 0;
+    }
     item.samples = [];
     setState(item, "queued");
     pump();
@@ -750,14 +862,354 @@
     const loaded = sending.reduce((sum, item) => sum + Math.min(item.loaded, item.file.size), 0);
     const done = counted.filter((item) => item.state === "done").length;
     const failed = counted.length - sending.length;
+    const paused = counted.filter((item) => item.state === "paused").length;
     const allDone = sending.length > 0 && sending.every((item) => item.state === "done");
     const fraction = total ? loaded / total : (allDone ? 1 : 0);
     el.overall.max = 1;
     el.overall.value = fraction;
     let text = `${done} of ${counted.length} ${counted.length === 1 ? "file" : "files"} done · ${Math.floor(fraction * 100)}%`;
+    if (paused) text += ` · ${paused} paused`;
     if (failed) text += ` · ${failed} failed`;
     el.overallText.textContent = counted.length ? text : "Nothing to upload.";
     el.clearFinished.hidden = !items.some((item) => FINAL_STATES.has(item.state));
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Large files: presigned multipart uploads
+  //
+  // Part n covers bytes [(n - 1) · partSize, min(n · partSize, size)). Each part carries the
+  // SHA-256 of its bytes, signed into its URL, so the store refuses a part that arrived
+  // different. Parts are hashed ahead of sending, signed in batches, and sent PARALLEL_PARTS
+  // at a time; the bar counts only the parts the store accepted.
+
+  /** A large file's plan, with what this page knows of it: checksums, URLs, stored parts. */
+  function plan(multipart, size) {
+    return {
+      size,
+      partSize: Number(multipart.partSize),
+      partCount: Number(multipart.partCount),
+      stored: new Map(), // part number → its size, for parts the store holds
+      checksums: new Map(), // part number → base64 SHA-256
+      urls: new Map(), // part number → { url, headers, staleAt }
+    };
+  }
+
+  function partBlob(file, mp, n) {
+    return file.slice((n - 1) * mp.partSize, Math.min(n * mp.partSize, mp.size));
+  }
+
+  const partLength = (mp, n) => Math.min(n * mp.partSize, mp.size) - (n - 1) * mp.partSize;
+
+  function storedBytes(mp) {
+    let bytes = 0;
+    for (const size of mp.stored.values()) bytes += size;
+    return bytes;
+  }
+
+  function missingParts(mp) {
+    const missing = [];
+    for (let n = 1; n <= mp.partCount; n += 1) if (!mp.stored.has(n)) missing.push(n);
+    return missing;
+  }
+
+  /**
+   * Sends the parts the store lacks. An upload that was not just created (resumed after a
+   * pause, a failure or a reload) first asks the server which parts the store holds.
+   */
+  async function sendLargeFile(item, resuming) {
+    if (!window.crypto || !window.crypto.subtle) {
+      // Web Crypto exists only in secure contexts: https, or http on localhost.
+      throw new Error("Large files need this page over https: the browser computes their checksums only there.");
+    }
+    const controller = new AbortController();
+    item.abort = controller;
+    if (resuming) {
+      await syncParts(item, controller.signal);
+      const mp = item.multipart;
+      const message = `Resuming: ${mp.stored.size} of ${mp.partCount} parts already stored`;
+      item.row.detail.textContent = message;
+      announce(`${item.file.name}: ${message}`);
+    }
+    await sendParts(item, missingParts(item.multipart), controller);
+  }
+
+  /** Asks the server which parts the store holds; those of the planned length count as sent. */
+  async function syncParts(item, signal) {
+    const mp = item.multipart;
+    const answer = await api(`${uploadPath(item.id)}/parts`, { signal });
+    mp.stored.clear();
+    for (const part of (answer && answer.parts) || []) {
+      const n = Number(part.partNumber);
+      if (n >= 1 && n <= mp.partCount && Number(part.size) === partLength(mp, n)) mp.stored.set(n, Number(part.size));
+    }
+    item.loaded = storedBytes(mp);
+    item.row.bar.value = item.loaded;
+    updateOverall();
+  }
+
+  /**
+   * Sends parts numbers, PARALLEL_PARTS at a time. The first part that fails for good stops
+   * the others (through controller) and is what this rejects with.
+   */
+  async function sendParts(item, numbers, controller) {
+    const job = {
+      item,
+      mp: item.multipart,
+      signal: controller.signal,
+      queue: numbers,
+      next: 0, // index in queue of the next part to start
+      inflight: new Map(), // part number → bytes of it handed to the network so far
+      sent: 0, // bytes handed to the network by this job, parts sent again included: the speed
+      hashing: new Map(), // part number → promise of its checksum
+      hashTail: Promise.resolve(),
+      signing: null, // the signing request in flight
+    };
+    item.samples = [{ time: performance.now(), loaded: 0 }];
+    const workers = [];
+    for (let i = 0; i < Math.min(PARALLEL_PARTS, numbers.length); i += 1) workers.push(partWorker(job));
+    try {
+      await Promise.all(workers);
+    } catch (error) {
+      controller.abort();
+      throw error;
+    }
+  }
+
+  async function partWorker(job) {
+    while (job.next < job.queue.length) {
+      job.signal.throwIfAborted();
+      const index = job.next;
+      job.next += 1;
+      // Hash ahead of the senders, so that one signing request covers many parts.
+      for (const n of job.queue.slice(index, index + SIGN_BATCH)) checksum(job, n);
+      await sendPart(job, job.queue[index]);
+    }
+  }
+
+  /**
+   * PUTs one part. A network error or a 5xx is tried again after 1, 2, then 4 s; a 403 (its
+   * URL expired) is signed anew and tried again; anything else fails the upload.
+   */
+  async function sendPart(job, n) {
+    const { mp, signal } = job;
+    const blob = partBlob(job.item.file, mp, n);
+    for (let retries = 0; ; retries += 1) {
+      const signed = await signedPart(job, n);
+      const xhr = await putPart(job, n, blob, signed);
+      if (xhr.status >= 200 && xhr.status < 300) {
+        mp.stored.set(n, blob.size);
+        showPartProgress(job);
+        return;
+      }
+      const network = xhr.status === 0;
+      if (retries >= PART_RETRIES || !(network || xhr.status === 403 || xhr.status >= 500)) {
+        throw new Error(network ? networkErrorMessage() : storageRefusal(xhr));
+      }
+      if (xhr.status === 403) mp.urls.delete(n);
+      else await sleep(PART_RETRY_DELAY_MS * 2 ** retries, signal);
+    }
+  }
+
+  /** Resolves with the finished XHR (status 0 for a network error); rejects only when aborted. */
+  function putPart(job, n, blob, signed) {
+    return new Promise((resolve, reject) => {
+      job.signal.throwIfAborted();
+      const xhr = new XMLHttpRequest();
+      xhr.open("PUT", signed.url);
+      xhr.withCredentials = false;
+      setSignedHeaders(xhr, signed.headers);
+      const stop = () => xhr.abort();
+      job.signal.addEventListener("abort", stop, { once: true });
+      let reported = 0;
+      job.inflight.set(n, 0);
+      xhr.upload.addEventListener("progress", (event) => {
+        job.sent += event.loaded - reported;
+        reported = event.loaded;
+        job.inflight.set(n, event.loaded);
+        showPartProgress(job);
+      });
+      const settle = () => {
+        job.signal.removeEventListener("abort", stop);
+        job.inflight.delete(n);
+      };
+      xhr.addEventListener("load", () => { settle(); resolve(xhr); });
+      xhr.addEventListener("error", () => { settle(); resolve(xhr); });
+      xhr.addEventListener("abort", () => { settle(); reject(abortError()); });
+      xhr.send(blob);
+    });
+  }
+
+  function showPartProgress(job) {
+    const { item, mp } = job;
+    const stored = storedBytes(mp);
+    let inflight = 0;
+    for (const bytes of job.inflight.values()) inflight += bytes;
+    showProgress(item, stored, job.sent, mp.size - stored - inflight);
+  }
+
+  /** The base64 SHA-256 of part n: computed once, one part at a time, in the order asked. */
+  function checksum(job, n) {
+    const { mp } = job;
+    const known = mp.checksums.get(n);
+    if (known) return Promise.resolve(known);
+    let pending = job.hashing.get(n);
+    if (!pending) {
+      pending = job.hashTail.then(async () => {
+        job.signal.throwIfAborted();
+        let bytes;
+        try {
+          bytes = await partBlob(job.item.file, mp, n).arrayBuffer();
+        } catch {
+          throw new Error("The file can no longer be read: it may have been changed or moved. Choose it again.");
+        }
+        const digest = new Uint8Array(await window.crypto.subtle.digest("SHA-256", bytes));
+        const value = btoa(String.fromCharCode(...digest));
+        mp.checksums.set(n, value);
+        return value;
+      });
+      job.hashing.set(n, pending);
+      // The next part waits for this one whatever its outcome; a failed one may be asked again.
+      job.hashTail = pending.then(() => {}, () => { job.hashing.delete(n); });
+    }
+    return pending;
+  }
+
+  const isFresh = (signed) => Boolean(signed) && Date.now() < signed.staleAt;
+
+  /** A URL for part n that has not expired, asking the server for one when needed. */
+  async function signedPart(job, n) {
+    for (;;) {
+      const signed = job.mp.urls.get(n);
+      if (isFresh(signed)) return signed;
+      if (job.signing) {
+        // Another part's request may sign this one too; if not, the next turn asks.
+        await job.signing.catch(() => {});
+        job.signal.throwIfAborted();
+        continue;
+      }
+      job.signing = signParts(job, n);
+      try {
+        await job.signing;
+      } finally {
+        job.signing = null;
+      }
+      const answered = job.mp.urls.get(n);
+      if (!answered) throw new Error(`The server did not sign part ${n}.`);
+      return answered;
+    }
+  }
+
+  /**
+   * Signs part n and, in the same request, the parts waiting to be sent whose checksums are
+   * known (up to SIGN_BATCH). It first waits for the checksums of the parts the other workers
+   * are about to send, so that a single request starts them all.
+   */
+  async function signParts(job, n) {
+    const { mp } = job;
+    const waiting = job.queue.filter((p) => p !== n && !mp.stored.has(p) && !isFresh(mp.urls.get(p)));
+    await Promise.all([n, ...waiting.slice(0, PARALLEL_PARTS - 1)].map((p) => checksum(job, p)));
+    const numbers = [n, ...waiting.filter((p) => mp.checksums.has(p))].slice(0, SIGN_BATCH);
+    const answer = await api(`${uploadPath(job.item.id)}/parts`, {
+      method: "POST",
+      body: { parts: numbers.map((p) => ({ partNumber: p, checksumSha256: mp.checksums.get(p) })) },
+      signal: job.signal,
+    });
+    // URLs are signed again a little before they expire. A clock that disagrees with the
+    // server's would make them all look expired: then only a 403 from the store re-signs.
+    const expires = Date.parse(answer.expiresAt) - URL_MARGIN_MS;
+    const staleAt = expires > Date.now() ? expires : Infinity;
+    for (const part of answer.parts || []) {
+      mp.urls.set(Number(part.partNumber), { url: part.url, headers: part.headers || {}, staleAt });
+    }
+  }
+
+  /**
+   * Asks the server to assemble the parts. A 409 means that the store lacks some (lost, or
+   * not visible yet): those are sent again, then it is asked again, a few times at most.
+   */
+  async function completeLargeFile(item) {
+    const path = `${uploadPath(item.id)}/complete`;
+    for (let round = 1; ; round += 1) {
+      try {
+        return await api(path, { method: "POST", body: {} });
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.status !== 409 || round >= COMPLETE_ROUNDS) throw error;
+      }
+      const controller = new AbortController();
+      item.abort = controller;
+      await syncParts(item, controller.signal);
+      const missing = missingParts(item.multipart);
+      if (missing.length === 0) {
+        await sleep(COMPLETE_RETRY_DELAY_MS, controller.signal);
+        continue;
+      }
+      setState(item, "uploading", `The storage lacks ${missing.length} of ${item.multipart.partCount} parts: sending them again…`);
+      await sendParts(item, missing, controller);
+      if (item.state !== "uploading") throw abortError();
+      setState(item, "verifying");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Resume after a reload: the page remembers which upload holds the parts of which file.
+
+  /** The same file chosen again: same name, size and last change. */
+  function fingerprint(file) {
+    return JSON.stringify([file.name, file.size, file.lastModified]);
+  }
+
+  function readResumables() {
+    try {
+      const saved = JSON.parse(window.localStorage.getItem(RESUME_KEY) || "{}");
+      return saved && typeof saved === "object" ? saved : {};
+    } catch {
+      return {}; // storage disabled or unreadable: nothing to resume
+    }
+  }
+
+  function writeResumables(saved) {
+    try {
+      if (Object.keys(saved).length) window.localStorage.setItem(RESUME_KEY, JSON.stringify(saved));
+      else window.localStorage.removeItem(RESUME_KEY);
+    } catch {
+      // Storage full or disabled: the upload goes on, it just cannot resume after a reload.
+    }
+  }
+
+  function rememberResumable(key, id) {
+    const saved = readResumables();
+    const now = Date.now();
+    for (const [other, entry] of Object.entries(saved)) {
+      if (!(entry && now - entry.savedAt < RESUME_MAX_AGE_MS)) delete saved[other];
+    }
+    saved[key] = { id, savedAt: now };
+    writeResumables(saved);
+  }
+
+  function forgetResumable(key, id) {
+    const saved = readResumables();
+    if (!saved[key] || saved[key].id !== id) return;
+    delete saved[key];
+    writeResumables(saved);
+  }
+
+  /** The unfinished upload of this file that the server still lists, or null. */
+  async function findResumable(item, signal) {
+    const saved = readResumables()[item.fingerprint];
+    if (!saved || !saved.id) return null;
+    // The same file added twice: the other row already sends it.
+    if (items.some((other) => other !== item && other.id === saved.id)) return null;
+    let answer;
+    try {
+      answer = await api("api/uploads?status=pending", { signal });
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      return null; // the presign that follows says what is wrong
+    }
+    const upload = ((answer && answer.uploads) || []).find((candidate) => candidate.id === saved.id);
+    if (upload && upload.multipart && Number(upload.size) === item.file.size) return upload;
+    forgetResumable(item.fingerprint, saved.id); // finished, cancelled or expired meanwhile
+    return null;
   }
 
   // ---------------------------------------------------------------------------------------

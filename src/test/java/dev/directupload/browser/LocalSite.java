@@ -1,5 +1,7 @@
 package dev.directupload.browser;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonParser;
 import dev.directupload.local.LocalApp;
 import dev.directupload.local.LocalS3;
 import java.io.IOException;
@@ -8,6 +10,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -39,6 +43,17 @@ final class LocalSite implements AutoCloseable {
 
   static LocalSite start() throws Exception {
     return start(context -> { });
+  }
+
+  /**
+   * As {@link #start()}, with files of {@code threshold} or more sent in parts of
+   * {@code partSize} ("5MiB": the smallest part S3 takes).
+   */
+  static LocalSite startMultipart(String threshold, String partSize) throws Exception {
+    return start(context -> {
+      context.setInitParameter("direct-upload.multipart-threshold", threshold);
+      context.setInitParameter("direct-upload.part-size", partSize);
+    });
   }
 
   /** Starts the store and the app; {@code customize} may add to the context before it starts. */
@@ -75,6 +90,26 @@ final class LocalSite implements AutoCloseable {
           + response.body());
     }
     return response.body();
+  }
+
+  /** The part numbers the store holds of the pending upload {@code id}, as the server lists them. */
+  List<Integer> storedParts(String id) throws IOException, InterruptedException {
+    List<Integer> parts = new ArrayList<>();
+    for (JsonElement part : JsonParser.parseString(get("api/uploads/" + id + "/parts"))
+        .getAsJsonObject().getAsJsonArray("parts")) {
+      parts.add(part.getAsJsonObject().get("partNumber").getAsInt());
+    }
+    return parts;
+  }
+
+  /** The ids of the pending uploads the server lists. */
+  List<String> pendingUploads() throws IOException, InterruptedException {
+    List<String> ids = new ArrayList<>();
+    for (JsonElement upload : JsonParser.parseString(get("api/uploads?status=pending"))
+        .getAsJsonObject().getAsJsonArray("uploads")) {
+      ids.add(upload.getAsJsonObject().get("id").getAsString());
+    }
+    return ids;
   }
 
   /** Closes the browser, then the site, whichever of them was started. */

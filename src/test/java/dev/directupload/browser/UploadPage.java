@@ -1,5 +1,6 @@
 package dev.directupload.browser;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -8,6 +9,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chromium.ChromiumNetworkConditions;
 
 /**
  * The upload page as a test sees it: the hooks of {@code webapp/index.html} (ids, row classes,
@@ -15,8 +17,8 @@ import org.openqa.selenium.WebElement;
  */
 final class UploadPage {
   /**
-   * Records every state and detail text each upload row shows, and the fullest its bar gets,
-   * so a test can check what happened between two of its polls.
+   * Records every state, detail text and bar value each upload row shows, and the fullest its
+   * bar gets, so a test can check what happened between two of its polls.
    */
   private static final String TRACE = """
       const uploads = document.getElementById("uploads");
@@ -25,13 +27,14 @@ final class UploadPage {
         let running = 0;
         for (const li of uploads.querySelectorAll("li.upload")) {
           const t = trace.rows[li.dataset.name]
-              || (trace.rows[li.dataset.name] = { states: [], details: [], fullest: 0 });
+              || (trace.rows[li.dataset.name] = { states: [], details: [], bars: [], fullest: 0 });
           const state = li.dataset.state;
           if (state === "uploading" || state === "verifying") running += 1;
           if (t.states[t.states.length - 1] !== state) t.states.push(state);
           const detail = li.querySelector(".detail").textContent;
           if (t.details[t.details.length - 1] !== detail) t.details.push(detail);
           const bar = li.querySelector("progress.bar");
+          if (t.bars[t.bars.length - 1] !== bar.value) t.bars.push(bar.value);
           t.fullest = Math.max(t.fullest, bar.value / bar.max);
         }
         trace.mostRunning = Math.max(trace.mostRunning, running);
@@ -66,12 +69,33 @@ final class UploadPage {
   /** Loads the page and waits until uploads are enabled and the list has loaded. */
   UploadPage open() {
     browser.driver.get(site.base);
+    return ready();
+  }
+
+  /** Reloads the page as the browser's reload button does, and waits as {@link #open} does. */
+  UploadPage reload() {
+    browser.driver.navigate().refresh();
+    return ready();
+  }
+
+  private UploadPage ready() {
     browser.waitUntil("the file input to be enabled once api/config answered",
         d -> input().isEnabled());
     browser.waitUntil("the files list to finish loading",
         d -> "false".equals(d.findElement(By.id("files")).getAttribute("aria-busy")));
     browser.js(TRACE);
     return this;
+  }
+
+  /** Slows what the browser sends (to the store and to the app) to {@code bytesPerSecond}. */
+  void throttleUploads(int bytesPerSecond) {
+    ChromiumNetworkConditions throttled = new ChromiumNetworkConditions();
+    throttled.setUploadThroughput(bytesPerSecond);
+    browser.driver.setNetworkConditions(throttled);
+  }
+
+  void unthrottle() {
+    browser.driver.deleteNetworkConditions();
   }
 
   WebElement input() {
@@ -115,6 +139,12 @@ final class UploadPage {
         "return window.uploadTrace.rows[arguments[0]] || null", name);
   }
 
+  /** Every value the bar of {@code name} showed, in bytes, in order. */
+  List<Long> bars(String name) {
+    return ((List<?>) trace(name).get("bars")).stream()
+        .map(v -> Math.round(((Number) v).doubleValue())).toList();
+  }
+
   /** The most uploads {@link #TRACE} saw running (uploading or verifying) at the same time. */
   long mostRunning() {
     return (Long) browser.js("return window.uploadTrace.mostRunning");
@@ -138,6 +168,63 @@ final class UploadPage {
   long presignRequests() {
     return (Long) browser.js("return performance.getEntriesByType('resource')"
         + ".filter((e) => new URL(e.name).pathname.endsWith('/api/uploads')).length");
+  }
+
+  /**
+   * The part numbers of the part PUTs this page (since it was loaded) sent to the store, in
+   * the order they finished: presigned UploadPart URLs carry {@code partNumber}.
+   */
+  List<Integer> partPuts() {
+    return partPutsSince(0);
+  }
+
+  /** As {@link #partPuts}, for the requests that finished after the first {@code skip} requests. */
+  @SuppressWarnings("unchecked")
+  List<Integer> partPutsSince(long skip) {
+    return ((List<Long>) browser.js("return performance.getEntriesByType('resource')"
+        + ".slice(arguments[0]).map((e) => new URL(e.name).searchParams.get('partNumber'))"
+        + ".filter((n) => n !== null).map(Number)", skip)).stream().map(Long::intValue).toList();
+  }
+
+  /** The most part PUTs that were in flight at the same moment. */
+  long mostPartPutsAtOnce() {
+    return (Long) browser.js("""
+        const puts = performance.getEntriesByType('resource')
+            .filter((e) => new URL(e.name).searchParams.has('partNumber'));
+        return Math.max(0, ...puts.map((a) => puts
+            .filter((b) => b.startTime <= a.startTime && a.startTime < b.responseEnd).length));
+        """);
+  }
+
+  /** How many requests this page has finished so far, to tell later ones apart. */
+  long requestCount() {
+    return (Long) browser.js("return performance.getEntriesByType('resource').length");
+  }
+
+  /** How many requests to {@code api/uploads/{id}/parts} (signing, or listing the stored parts). */
+  long partsRequests() {
+    return (Long) browser.js("return performance.getEntriesByType('resource')"
+        + ".filter((e) => /[/]api[/]uploads[/][^/]+[/]parts$/.test(new URL(e.name).pathname)).length");
+  }
+
+  /** What the row's bar shows: bytes stored so far. */
+  static long barValue(WebElement row) {
+    return Math.round(Double.parseDouble(
+        row.findElement(By.cssSelector("progress.bar")).getDomProperty("value")));
+  }
+
+  /** Clicks the listed file's Download link and waits until the browser has saved it. */
+  Path download(String name) {
+    waitForFile(name).findElement(By.cssSelector("a.download")).click();
+    Path saved = browser.downloads.resolve(name);
+    // Chromium writes to a ".crdownload" file and renames it to the final name when complete.
+    return browser.waitUntil("the download to be saved as " + saved,
+        d -> Files.isRegularFile(saved) ? saved : null);
+  }
+
+  /** Whether the page keeps anything in localStorage (it remembers only unfinished uploads). */
+  long storedEntries() {
+    return (Long) browser.js("return window.localStorage.length");
   }
 
   static String text(WebElement element) {
