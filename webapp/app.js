@@ -1208,6 +1208,17 @@
     }
     const upload = ((answer && answer.uploads) || []).find((candidate) => candidate.id === saved.id);
     if (upload && upload.multipart && Number(upload.size) === item.file.size) return upload;
+    // Not among this server's pending uploads: behind a load balancer another instance may
+    // have started it, and any instance can answer for its parts.
+    try {
+      const stored = await api(`api/uploads/${encodeURIComponent(saved.id)}/parts`, { signal });
+      if (stored && stored.partSize && stored.partCount) {
+        return { id: saved.id, multipart: { partSize: stored.partSize, partCount: stored.partCount } };
+      }
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      if (!(error instanceof ApiError) || error.status === 0 || error.status >= 500) return null;
+    }
     forgetResumable(item.fingerprint, saved.id); // finished, cancelled or expired meanwhile
     return null;
   }

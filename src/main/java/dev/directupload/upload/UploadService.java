@@ -173,11 +173,11 @@ public final class UploadService {
   }
 
   /** The parts the store already holds for a pending multipart upload, for a client resuming it. */
-  public List<StoredPart> storedParts(String owner, String id) {
+  public PartsInStore storedParts(String owner, String id) {
     Upload upload = find(owner, id);
     MultipartPlan plan = planOf(upload);
-    return guard(() -> store.listParts(upload.key(), plan.storeUploadId()))
-        .orElseThrow(() -> goneFromStore(upload));
+    return new PartsInStore(plan, guard(() -> store.listParts(upload.key(),
+        plan.storeUploadId())).orElseThrow(() -> goneFromStore(upload)));
   }
 
   private static MultipartPlan planOf(Upload upload) {

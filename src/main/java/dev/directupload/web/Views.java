@@ -1,7 +1,7 @@
 package dev.directupload.web;
 
-import dev.directupload.storage.StoredPart;
 import dev.directupload.upload.MultipartPlan;
+import dev.directupload.upload.PartsInStore;
 import dev.directupload.upload.PresignedUpload;
 import dev.directupload.upload.SignedPart;
 import dev.directupload.upload.Upload;
@@ -36,7 +36,8 @@ final class Views {
 
   record StoredPartView(int partNumber, long size, String etag) {}
 
-  record StoredPartsView(List<StoredPartView> parts) {}
+  /** The plan with the parts stored, so a client that lost the presign answer can resume. */
+  record StoredPartsView(long partSize, int partCount, List<StoredPartView> parts) {}
 
   record FilesView(List<FileView> files, String nextCursor) {}
 
@@ -74,8 +75,9 @@ final class Views {
         parts.get(0).put().expiresAt().toString());
   }
 
-  static StoredPartsView storedParts(List<StoredPart> parts) {
-    return new StoredPartsView(parts.stream().map(p -> new StoredPartView(p.partNumber(),
-        p.size(), p.etag())).toList());
+  static StoredPartsView storedParts(PartsInStore stored) {
+    MultipartPlan plan = stored.plan();
+    return new StoredPartsView(plan.partSize(), plan.partCount(), stored.parts().stream()
+        .map(p -> new StoredPartView(p.partNumber(), p.size(), p.etag())).toList());
   }
 }

@@ -67,6 +67,9 @@ class MultipartIT {
     }
     JsonArray stored = storedParts(id);
     assertEquals(List.of(1, 3), numbers(stored));
+    JsonObject resume = json(app.get("api/uploads/" + id + "/parts"));
+    assertEquals(5 * MIB, resume.get("partSize").getAsLong(), "the plan, for a client resuming");
+    assertEquals(3, resume.get("partCount").getAsInt());
     assertEquals(5 * MIB, stored.get(0).getAsJsonObject().get("size").getAsLong());
     assertEquals(2 * MIB + 12_345, stored.get(1).getAsJsonObject().get("size").getAsLong());
 

@@ -217,7 +217,9 @@ class MultipartServiceTest {
     UploadService restarted = new UploadService(settings, store, fresh, clock);
     restarted.rebuildIndex();
     assertEquals(List.of(upload), fresh.pending(u -> true));
-    assertEquals(1, restarted.storedParts("anonymous", upload.id()).size());
+    PartsInStore stored = restarted.storedParts("anonymous", upload.id());
+    assertEquals(upload.multipart().orElseThrow(), stored.plan());
+    assertEquals(1, stored.parts().size());
 
     restarted.delete("anonymous", upload.id());
     assertTrue(store.multiparts.isEmpty());

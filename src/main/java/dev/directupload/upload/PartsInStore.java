@@ -1,0 +1,7 @@
+package dev.directupload.upload;
+
+import dev.directupload.storage.StoredPart;
+import java.util.List;
+
+/** Where an unfinished multipart upload stands: its plan and the parts the store holds. */
+public record PartsInStore(MultipartPlan plan, List<StoredPart> parts) {}
