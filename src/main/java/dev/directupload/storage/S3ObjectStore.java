@@ -100,7 +100,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     // The SDK signs the pseudo-region aws-global as us-east-1; so must we.
     String signingRegion = region.equals(Region.AWS_GLOBAL) ? "us-east-1" : region.id();
     QuerySigner signer = new QuerySigner(objectUrlBase(s3, settings.bucket()), signingRegion,
-        credentials, Clock.systemUTC());
+        new BriefCredentialsCache(credentials), Clock.systemUTC());
     return new S3ObjectStore(s3, signer, http, settings.bucket());
   }
 

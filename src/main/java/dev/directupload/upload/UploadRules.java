@@ -44,11 +44,11 @@ public final class UploadRules {
     if (raw == null) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, "filename is required");
     }
-    String name = Normalizer.normalize(raw, Normalizer.Form.NFC);
+    String name = isBelowCombiningMarks(raw) ? raw : Normalizer.normalize(raw, Normalizer.Form.NFC);
     if (name.isBlank()) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, "filename must not be empty or blank");
     }
-    int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+    int bytes = utf8Length(name);
     if (bytes > MAX_FILENAME_BYTES) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, "expected a filename of at most "
           + MAX_FILENAME_BYTES + " UTF-8 bytes but it has " + bytes);
@@ -65,17 +65,30 @@ public final class UploadRules {
       throw new ApiException(ErrorCode.INVALID_FILENAME,
           "filename must not end with a dot or a space");
     }
-    if (DEVICE_NAME.matcher(name.strip()).matches()) {
+    if (mayBeDeviceName(name) && DEVICE_NAME.matcher(name.strip()).matches()) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, "'" + name.strip()
           + "' is a reserved device name on Windows; rename the file");
     }
-    String[] parts = name.toLowerCase(Locale.ROOT).split("\\.");
-    if (parts.length >= 3 && EXECUTABLE.contains(parts[parts.length - 1])) {
-      throw new ApiException(ErrorCode.INVALID_FILENAME, "filename ends in ."
-          + parts[parts.length - 2] + "." + parts[parts.length - 1]
-          + ": an executable disguised as a document is not accepted");
+    int last = name.lastIndexOf('.');
+    int previous = last <= 0 ? -1 : name.lastIndexOf('.', last - 1);
+    if (previous >= 0) { // "invoice.pdf.exe": two extensions
+      String extension = name.substring(last + 1).toLowerCase(Locale.ROOT);
+      if (EXECUTABLE.contains(extension)) {
+        throw new ApiException(ErrorCode.INVALID_FILENAME, "filename ends in ."
+            + name.substring(previous + 1, last).toLowerCase(Locale.ROOT) + "." + extension
+            + ": an executable disguised as a document is not accepted");
+      }
     }
-    int bad = name.codePoints().filter(UploadRules::isInvisibleOrControl).findFirst().orElse(-1);
+    int bad = -1;
+    for (int i = 0; i < name.length(); ) {
+      int c = name.codePointAt(i);
+      // Printable ASCII is never invisible or a control: skip the table lookup for it.
+      if ((c < 0x20 || c > 0x7e) && isInvisibleOrControl(c)) {
+        bad = c;
+        break;
+      }
+      i += Character.charCount(c);
+    }
     if (bad >= 0) {
       throw new ApiException(ErrorCode.INVALID_FILENAME, String.format(Locale.ROOT,
           "filename must not contain control or bidirectional-override characters (found U+%04X)",
@@ -162,8 +175,10 @@ public final class UploadRules {
    * travels in the object's metadata.
    */
   public static String keySafeName(String filename) {
-    StringBuilder out = new StringBuilder();
-    Normalizer.normalize(filename, Normalizer.Form.NFKD).codePoints().forEach(c -> {
+    StringBuilder out = new StringBuilder(filename.length());
+    boolean ascii = filename.chars().allMatch(c -> c < 0x80);
+    String decomposed = ascii ? filename : Normalizer.normalize(filename, Normalizer.Form.NFKD);
+    decomposed.codePoints().forEach(c -> {
       if (Character.getType(c) == Character.NON_SPACING_MARK) {
         return; // é → e: drop the accent that NFKD split off
       }
@@ -186,6 +201,50 @@ public final class UploadRules {
       name = name.substring(0, MAX_KEY_NAME_LENGTH - extension.length()) + extension;
     }
     return name.isEmpty() || name.equals("_") ? "file" : name;
+  }
+
+  /**
+   * True when every character is below U+0300, where combining marks begin: such text is
+   * already in NFC (nothing in it can combine), so the normalizer can be skipped.
+   */
+  static boolean isBelowCombiningMarks(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      if (text.charAt(i) >= 0x300) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int utf8Length(String text) {
+    int bytes = 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x80) {
+        bytes += 1;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        bytes += 1; // a lone surrogate, which UTF-8 encoding replaces with '?'
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
+  }
+
+  /** Device names start with c, p, a, n or l (after spaces): most names skip the pattern. */
+  private static boolean mayBeDeviceName(String name) {
+    String stripped = name.stripLeading();
+    if (stripped.isEmpty()) {
+      return false;
+    }
+    char first = Character.toLowerCase(stripped.charAt(0));
+    return first == 'c' || first == 'p' || first == 'a' || first == 'n' || first == 'l';
   }
 
   private static boolean isInvisibleOrControl(int c) {

@@ -68,6 +68,7 @@ public final class UploadService {
   /** Empty when {@code index-refresh} is off: a single instance has nobody to tell. */
   private final Optional<ChangeRecords> changes;
   private final MultipartRecords multipartRecords;
+  private volatile DateFolder lastDateFolder;
 
   public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
     this.settings = settings;
@@ -515,8 +516,21 @@ public final class UploadService {
    */
   private String folderOf(String owner, String id) {
     return settings.keyPrefix() + UploadRules.keySafeName(owner) + "/"
-        + KEY_DATE.format(UploadIds.madeAt(id)) + "/" + id + "/";
+        + dateFolder(UploadIds.madeAt(id)) + "/" + id + "/";
   }
+
+  /** "2026/03/04", formatted once a day rather than for every presign. */
+  private String dateFolder(Instant at) {
+    long day = Math.floorDiv(at.getEpochSecond(), 86_400);
+    DateFolder cached = lastDateFolder;
+    if (cached == null || cached.epochDay() != day) {
+      cached = new DateFolder(day, KEY_DATE.format(at));
+      lastDateFolder = cached;
+    }
+    return cached.text();
+  }
+
+  private record DateFolder(long epochDay, String text) {}
 
   private Upload find(String owner, String id) {
     if (!UploadIds.isWellFormed(id)) {

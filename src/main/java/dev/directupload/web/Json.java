@@ -39,12 +39,120 @@ final class Json {
 
   /** Writes {@code body} as JSON with this status; API answers are never cached. */
   static void write(HttpServletResponse resp, int status, Object body) throws IOException {
-    byte[] bytes = GSON.toJson(body).getBytes(StandardCharsets.UTF_8);
+    byte[] bytes = text(body).getBytes(StandardCharsets.UTF_8);
     resp.setStatus(status);
     resp.setContentType("application/json;charset=UTF-8");
     resp.setHeader("Cache-Control", "no-store");
     resp.setContentLength(bytes.length);
     resp.getOutputStream().write(bytes);
+  }
+
+  /** {@code body} as the JSON text every answer but the presign is made of. */
+  static String text(Object body) {
+    return GSON.toJson(body);
+  }
+
+  /**
+   * Writes a JSON text made by {@link Text}: for the one answer whose speed matters, the presign,
+   * where Gson's reflective writer costs more than signing the URL.
+   */
+  static void write(HttpServletResponse resp, int status, Text body) throws IOException {
+    byte[] bytes = body.close().getBytes(StandardCharsets.UTF_8);
+    resp.setStatus(status);
+    resp.setContentType("application/json;charset=UTF-8");
+    resp.setHeader("Cache-Control", "no-store");
+    resp.setContentLength(bytes.length);
+    resp.getOutputStream().write(bytes);
+  }
+
+  /**
+   * A JSON object written field by field, to exactly the text Gson makes with our settings
+   * ({@code JsonTest} compares them): the same escapes, no HTML escaping, nulls written.
+   */
+  static final class Text {
+    private final StringBuilder out = new StringBuilder(1024).append('{');
+
+    Text field(String name, String value) {
+      name(name);
+      if (value == null) {
+        out.append("null");
+      } else {
+        quote(value);
+      }
+      return this;
+    }
+
+    Text field(String name, long value) {
+      name(name);
+      out.append(value);
+      return this;
+    }
+
+    Text field(String name, Map<String, String> value) {
+      name(name);
+      out.append('{');
+      boolean first = true;
+      for (Map.Entry<String, String> entry : value.entrySet()) {
+        if (!first) {
+          out.append(',');
+        }
+        first = false;
+        quote(entry.getKey());
+        out.append(':');
+        quote(entry.getValue());
+      }
+      out.append('}');
+      return this;
+    }
+
+    /** Opens a nested object; its fields follow, then {@link #end()}. */
+    Text object(String name) {
+      name(name);
+      out.append('{');
+      return this;
+    }
+
+    Text end() {
+      out.append('}');
+      return this;
+    }
+
+    private void name(String name) {
+      if (out.charAt(out.length() - 1) != '{') {
+        out.append(',');
+      }
+      quote(name);
+      out.append(':');
+    }
+
+    private void quote(String value) {
+      out.append('"');
+      int start = 0;
+      for (int i = 0; i < value.length(); i++) {
+        char c = value.charAt(i);
+        if (c >= 0x20 && c != '"' && c != '\\' && c != '\u2028' && c != '\u2029') {
+          continue;
+        }
+        String escape = switch (c) {
+          case '"' -> "\\\"";
+          case '\\' -> "\\\\";
+          case '\t' -> "\\t";
+          case '\b' -> "\\b";
+          case '\n' -> "\\n";
+          case '\r' -> "\\r";
+          case '\f' -> "\\f";
+          default -> String.format(java.util.Locale.ROOT, "\\u%04x", (int) c);
+        };
+        out.append(value, start, i).append(escape);
+        start = i + 1;
+      }
+      out.append(value, start, value.length()).append('"');
+    }
+
+    /** Closes the outer object and returns the text; call once, last. */
+    String close() {
+      return out.append('}').toString();
+    }
   }
 
   /** The single mapping from an API error to HTTP: its status, {@code Retry-After}, JSON body. */
@@ -64,8 +172,8 @@ final class Json {
    */
   static Map<String, JsonElement> readObject(HttpServletRequest req) throws IOException {
     String contentType = req.getContentType();
-    if (contentType == null
-        || !JSON_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).trim()).matches()) {
+    if (contentType == null || !(contentType.equals("application/json")
+        || JSON_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).trim()).matches())) {
       throw new ApiException(ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           "expected Content-Type application/json but was " + (contentType == null ? "none"
               : "'" + contentType.replaceAll("\\p{Cntrl}", "?") + "'"));

@@ -1,6 +1,7 @@
 package dev.directupload.upload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,6 +16,32 @@ import org.junit.jupiter.params.provider.ValueSource;
 class UploadRulesTest {
   private final UploadRules rules = new UploadRules(TestSettings.with("max-file-size", "10MiB"));
 
+  /** The fast path skips the normalizer for text below U+0300: prove every such pair is NFC. */
+  @Test
+  void textBelowCombiningMarksIsAlreadyNfc() {
+    char[] pair = new char[2];
+    for (char a = 0; a < 0x300; a++) {
+      for (char b = 0; b < 0x300; b++) {
+        pair[0] = a;
+        pair[1] = b;
+        String text = new String(pair);
+        assertTrue(UploadRules.isBelowCombiningMarks(text));
+        assertTrue(java.text.Normalizer.isNormalized(text, java.text.Normalizer.Form.NFC), text);
+      }
+    }
+    assertFalse(UploadRules.isBelowCombiningMarks("e\u0301"));
+  }
+
+  @Test
+  void theByteLimitCountsUtf8LikeTheEncoder() {
+    String twoByte = "\u00e9".repeat(125) + ".txt"; // 250 + 4 bytes
+    assertEquals(twoByte, rules.filename(twoByte));
+    assertThrows(ApiException.class, () -> rules.filename("\u00e9" + twoByte));
+    String fourByte = "\ud83d\ude00".repeat(62) + ".txt"; // 248 + 4 bytes
+    assertEquals(fourByte, rules.filename(fourByte));
+    assertThrows(ApiException.class, () -> rules.filename("\ud83d\ude00" + fourByte));
+  }
+
   @Test
   void filenameIsNormalisedToNfc() {
     String decomposed = "e\u0301te\u0301.txt"; // "été" as macOS writes it
@@ -24,7 +51,8 @@ class UploadRulesTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "   ", ".", "..", "a/b.txt", "..\\evil.txt", "nul\u0000.txt",
       "line\nbreak.txt", "tab\t.txt", "gpj\u202Eexe.txt", "iso\u2066late.txt", "CON", "aux.txt",
-      "com1.jpg", "Lpt9", "invoice.pdf.exe", "song.mp3.vbs", "a.txt.", "a.txt "})
+      "com1.jpg", "Lpt9", "invoice.pdf.exe", "song.mp3.vbs", "a.txt.", "a.txt ", ".pdf.exe",
+      "  con.txt", "x..EXE"})
   void rejectsFilenamesThatAreNotPlainNames(String name) {
     ApiException e = assertThrows(ApiException.class, () -> rules.filename(name));
     assertEquals(ErrorCode.INVALID_FILENAME, e.code());
