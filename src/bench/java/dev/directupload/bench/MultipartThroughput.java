@@ -86,6 +86,11 @@ public final class MultipartThroughput {
     double mibPerSecond(long bytes) {
       return bytes / MIB / (nanos / 1e9);
     }
+
+    /** Up to the complete call: the bytes on their way, without the store's joining of parts. */
+    double sendingMibPerSecond(long bytes) {
+      return bytes / MIB / ((nanos - completeNanos) / 1e9);
+    }
   }
 
   /**
@@ -151,8 +156,8 @@ public final class MultipartThroughput {
     List<Double> singles = new ArrayList<>();
     List<Double> multis = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();
-    System.out.println("round  leg        load(1m)  wall s   MiB/s  complete ms  hash s (sum)"
-        + "  CPU s: JVM  machine  others");
+    System.out.println("round  leg        load(1m)  wall s   MiB/s  complete ms"
+        + "  MiB/s before complete  hash s (sum)  CPU s: JVM  machine  others");
     for (int round = 1; round <= rounds; round++) {
       // Alternate which way goes first, so neither always follows the other's disk writes.
       boolean singleFirst = round % 2 == 1;
@@ -185,9 +190,9 @@ public final class MultipartThroughput {
   private Leg report(int round, String name, Measured m) throws IOException {
     Leg leg = m.leg();
     System.out.printf(Locale.ROOT,
-        "%5d  %-9s  %8s  %6.2f  %6.1f  %11.0f  %12.2f  %10.2f  %7.2f  %6.2f%n",
+        "%5d  %-9s  %8s  %6.2f  %6.1f  %11.0f  %21.1f  %12.2f  %10.2f  %7.2f  %6.2f%n",
         round, name, loadAverage(), leg.nanos() / 1e9, leg.mibPerSecond(size),
-        leg.completeNanos() / 1e6, leg.hashNanos() / 1e9, m.jvmCpuSeconds(),
+        leg.completeNanos() / 1e6, leg.sendingMibPerSecond(size), leg.hashNanos() / 1e9, m.jvmCpuSeconds(),
         m.machineCpuSeconds(), m.machineCpuSeconds() - m.jvmCpuSeconds());
     return leg;
   }
