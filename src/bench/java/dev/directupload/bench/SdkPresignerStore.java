@@ -1,10 +1,14 @@
 package dev.directupload.bench;
 
+import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.OpenMultipart;
+import dev.directupload.storage.PartSpec;
 import dev.directupload.storage.PreflightAnswer;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.StoredObject;
+import dev.directupload.storage.StoredPart;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -56,6 +60,36 @@ final class SdkPresignerStore implements ObjectStore {
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  @Override
+  public String startMultipart(MultipartSpec spec) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public PresignedPut presignPart(PartSpec spec) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<List<StoredPart>> listParts(String key, String uploadId) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void abortMultipart(String key, String uploadId) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void forEachOpenMultipart(String prefix, Consumer<OpenMultipart> sink) {
+    throw new UnsupportedOperationException();
   }
 
   @Override
