@@ -127,4 +127,24 @@ final class SdkPresignerStore implements ObjectStore {
   public PreflightAnswer corsPreflight(String key, String origin, List<String> headers) {
     throw new UnsupportedOperationException();
   }
+
+  @Override
+  public Optional<StoredObject> findFirst(String prefix) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void forEachKey(String prefix, String startAfter, Consumer<String> sink) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void putRecord(String key, byte[] body) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<byte[]> getRecord(String key) {
+    throw new UnsupportedOperationException();
+  }
 }

@@ -49,6 +49,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(S3ObjectStore.class.getName());
   /** HeadObject calls in flight while rebuilding the index: enough to hide latency, polite to S3. */
   private static final int LISTING_PARALLELISM = 8;
+  /**
+   * Joining the parts of a large upload can take S3 minutes (it keeps the connection alive with
+   * whitespace meanwhile), far beyond {@code storage-timeout}; a retry in the middle would only
+   * find the upload gone. The socket timeout still catches a store that stops answering.
+   */
+  private static final Duration JOIN_TIMEOUT = Duration.ofMinutes(15);
 
   private final S3Client s3;
   private final QuerySigner signer;
@@ -198,7 +204,9 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     }
     try {
       var answer = s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
-          .multipartUpload(m -> m.parts(completed)));
+          .multipartUpload(m -> m.parts(completed))
+          .overrideConfiguration(o -> o.apiCallTimeout(JOIN_TIMEOUT)
+              .apiCallAttemptTimeout(JOIN_TIMEOUT)));
       if (answer.eTag() == null) {
         throw incomplete("completing a multipart upload");
       }
