@@ -27,6 +27,8 @@ final class LocalSite implements AutoCloseable {
   static final String BUCKET = "browser-tests";
 
   final LocalS3 store;
+  /** What the app and the browser reach the store through, or null when they reach it directly. */
+  final StoreProxy proxy;
   /** The page's URL, ending in '/'. */
   final String base;
   private final Server server;
@@ -35,8 +37,9 @@ final class LocalSite implements AutoCloseable {
       .followRedirects(HttpClient.Redirect.NEVER)
       .build();
 
-  private LocalSite(LocalS3 store, Server server) {
+  private LocalSite(LocalS3 store, StoreProxy proxy, Server server) {
     this.store = store;
+    this.proxy = proxy;
     this.server = server;
     this.base = LocalApp.url(server, CONTEXT);
   }
@@ -64,18 +67,39 @@ final class LocalSite implements AutoCloseable {
   /** As {@link #start(Consumer)}, over a store that answers CORS only when {@code cors}. */
   static LocalSite start(boolean cors, Consumer<ServletContextHandler> customize)
       throws Exception {
+    return start(cors, false, customize);
+  }
+
+  /**
+   * As {@link #start(Consumer)}, with the store's endpoint a {@link StoreProxy}: the app and
+   * the URLs it signs reach the store through it, so a test can fail or hold a part PUT.
+   */
+  static LocalSite startBehindProxy(Consumer<ServletContextHandler> customize) throws Exception {
+    return start(true, true, customize);
+  }
+
+  private static LocalSite start(boolean cors, boolean proxied,
+      Consumer<ServletContextHandler> customize) throws Exception {
     LocalS3 store = LocalS3.inMemory(cors).withBucket(BUCKET);
+    StoreProxy proxy = null;
     try {
+      proxy = proxied ? new StoreProxy(store.endpoint()) : null;
       Server server = LocalApp.newServer(0, CONTEXT, Map.of(
           "direct-upload.bucket", BUCKET,
-          "direct-upload.endpoint", store.endpoint().toString(),
+          "direct-upload.endpoint", (proxied ? proxy.endpoint() : store.endpoint()).toString(),
           "direct-upload.region", LocalS3.REGION,
           "direct-upload.path-style", "true"));
       customize.accept((ServletContextHandler) server.getHandler());
       server.start();
-      return new LocalSite(store, server);
+      return new LocalSite(store, proxy, server);
     } catch (Exception | Error e) {
-      store.close();
+      try {
+        if (proxy != null) {
+          proxy.close();
+        }
+      } finally {
+        store.close();
+      }
       throw e;
     }
   }
@@ -130,7 +154,13 @@ final class LocalSite implements AutoCloseable {
     try {
       server.stop();
     } finally {
-      store.close();
+      try {
+        if (proxy != null) {
+          proxy.close();
+        }
+      } finally {
+        store.close();
+      }
     }
   }
 }
