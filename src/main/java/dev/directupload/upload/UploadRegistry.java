@@ -76,6 +76,19 @@ public final class UploadRegistry {
   }
 
   /**
+   * Adds a pending upload another instance started (or one read back after a restart), unless
+   * the index is full or has it already. Returns whether it was added.
+   */
+  public boolean addPendingIfRoom(Upload upload, Instant now) {
+    try {
+      addPending(upload, now);
+      return true;
+    } catch (ApiException | IllegalStateException e) {
+      return false; // TOO_MANY_PENDING, or another thread added it first
+    }
+  }
+
+  /**
    * Marks a pending upload completed at {@code at}; a completed one is returned unchanged. Empty
    * when the id is gone (deleted or expired meanwhile).
    */

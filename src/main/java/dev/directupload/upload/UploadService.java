@@ -1,29 +1,23 @@
 package dev.directupload.upload;
 
+import static dev.directupload.upload.StoreCalls.guard;
+
 import dev.directupload.config.Settings;
-import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
-import dev.directupload.storage.OpenMultipart;
-import dev.directupload.storage.PartSpec;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.StorageException;
 import dev.directupload.storage.StoredObject;
-import dev.directupload.storage.StoredPart;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The use cases behind the API. The server never sees file bytes: it signs what the browser may
@@ -67,7 +61,7 @@ public final class UploadService {
   private final Clock clock;
   /** Empty when {@code index-refresh} is off: a single instance has nobody to tell. */
   private final Optional<ChangeRecords> changes;
-  private final MultipartRecords multipartRecords;
+  private final MultipartUploads multipart;
   private volatile DateFolder lastDateFolder;
 
   public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
@@ -79,7 +73,7 @@ public final class UploadService {
     this.clock = clock;
     this.changes = settings.indexRefresh().isZero() ? Optional.empty()
         : Optional.of(new ChangeRecords(store, settings.keyPrefix(), clock.instant()));
-    this.multipartRecords = new MultipartRecords(store, settings.keyPrefix());
+    this.multipart = new MultipartUploads(settings, store, registry, rules, clock);
   }
 
   /**
@@ -93,8 +87,8 @@ public final class UploadService {
     long size = rules.size(request.size());
     Optional<String> checksum = rules.checksumSha256(request.checksumSha256());
     rules.typeMatchesName(filename, contentType);
-    boolean multipart = settings.isMultipart(size);
-    if (multipart && checksum.isPresent()) {
+    boolean isMultipart = settings.isMultipart(size);
+    if (isMultipart && checksum.isPresent()) {
       throw new ApiException(ErrorCode.INVALID_CHECKSUM, "A file of "
           + settings.multipartThreshold() + " bytes or more goes up in parts, each with its own"
           + " SHA-256; send checksumSha256 with each part instead of for the whole file.");
@@ -107,26 +101,10 @@ public final class UploadService {
         META_ID, id,
         META_FILENAME, PercentEncoding.encode(filename),
         META_OWNER, PercentEncoding.encode(owner));
-    if (multipart) {
-      String storeUploadId = guard(() -> store.startMultipart(
-          new MultipartSpec(key, contentType, metadata, settings.publicRead())));
-      Upload upload = new Upload(id, owner, key, filename, contentType, size, Optional.empty(),
-          now, now.plus(MULTIPART_LIFETIME), Optional.empty(),
-          Optional.of(MultipartPlan.of(storeUploadId, size, settings)));
-      try {
-        registry.addPending(upload, now);
-      } catch (ApiException e) {
-        quietly("abort the multipart upload of " + id, () -> abort(upload));
-        throw e;
-      }
-      try {
-        multipartRecords.write(upload);
-      } catch (StorageException e) {
-        registry.remove(id);
-        quietly("abort the multipart upload of " + id, () -> abort(upload));
-        throw unavailable(e);
-      }
-      return new PresignedUpload(upload, Optional.empty());
+    if (isMultipart) {
+      return new PresignedUpload(
+          multipart.start(id, owner, key, filename, contentType, size, metadata, now),
+          Optional.empty());
     }
     PresignedPut put = guard(() -> store.presignPut(new PutSpec(key, contentType, size, checksum,
         metadata, settings.publicRead(), settings.urlExpiry())));
@@ -141,59 +119,12 @@ public final class UploadService {
    * bound to its part's exact length and SHA-256, with a short expiry.
    */
   public List<SignedPart> signParts(String owner, String id, List<PartRequest> parts) {
-    Upload upload = find(owner, id);
-    MultipartPlan plan = planOf(upload);
-    if (parts.isEmpty() || parts.size() > MAX_PARTS_PER_REQUEST) {
-      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to " + MAX_PARTS_PER_REQUEST
-          + " parts per request but got " + parts.size());
-    }
-    List<PartSpec> specs = new ArrayList<>(parts.size());
-    Set<Integer> seen = new HashSet<>();
-    Duration expiry = settings.urlExpiry().compareTo(MAX_PART_URL_EXPIRY) < 0
-        ? settings.urlExpiry() : MAX_PART_URL_EXPIRY;
-    for (PartRequest part : parts) {
-      int n = part.partNumber();
-      if (n < 1 || n > plan.partCount()) {
-        throw new ApiException(ErrorCode.INVALID_REQUEST, "expected partNumber 1.."
-            + plan.partCount() + " but was " + n);
-      }
-      if (!seen.add(n)) {
-        throw new ApiException(ErrorCode.INVALID_REQUEST, "part " + n + " is asked for twice");
-      }
-      String checksum = rules.checksumSha256(part.checksumSha256()).orElseThrow(() ->
-          new ApiException(ErrorCode.INVALID_CHECKSUM, "part " + n + " needs its checksumSha256:"
-              + " the base64 SHA-256 of its bytes, which the store checks"));
-      specs.add(new PartSpec(upload.key(), plan.storeUploadId(), n,
-          plan.sizeOf(n, upload.size()), checksum, expiry));
-    }
-    List<SignedPart> signed = new ArrayList<>(specs.size());
-    for (PartSpec spec : specs) {
-      signed.add(new SignedPart(spec.partNumber(), guard(() -> store.presignPart(spec))));
-    }
-    return signed;
+    return multipart.sign(find(owner, id), parts);
   }
 
   /** The parts the store already holds for a pending multipart upload, for a client resuming it. */
   public PartsInStore storedParts(String owner, String id) {
-    Upload upload = find(owner, id);
-    MultipartPlan plan = planOf(upload);
-    return new PartsInStore(plan, guard(() -> store.listParts(upload.key(),
-        plan.storeUploadId())).orElseThrow(() -> goneFromStore(upload)));
-  }
-
-  private static MultipartPlan planOf(Upload upload) {
-    if (upload.isCompleted()) {
-      throw new ApiException(ErrorCode.ALREADY_COMPLETED, "Upload " + upload.id()
-          + " is already complete; it has no parts to send.");
-    }
-    return upload.multipart().orElseThrow(() -> new ApiException(ErrorCode.INVALID_REQUEST,
-        "Upload " + upload.id() + " is a single PUT to its signed URL; it has no parts."));
-  }
-
-  private ApiException goneFromStore(Upload upload) {
-    registry.removeIfPending(upload.id());
-    return new ApiException(ErrorCode.NOT_FOUND, "The store no longer holds the unfinished upload "
-        + upload.id() + " (it was aborted or expired); start the upload again.");
+    return multipart.stored(find(owner, id));
   }
 
   /**
@@ -206,7 +137,7 @@ public final class UploadService {
       return upload;
     }
     StoredObject object = upload.multipart().isPresent()
-        ? joinParts(upload, upload.multipart().get())
+        ? multipart.join(upload)
         : headOrNotUploaded(upload);
     Optional<String> difference = difference(upload, object);
     if (difference.isPresent()) {
@@ -230,75 +161,10 @@ public final class UploadService {
     Upload completed =
         registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
     if (upload.multipart().isPresent()) {
-      quietly("delete the multipart record of " + id, () -> multipartRecords.delete(id));
+      multipart.forget(upload);
     }
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
     return completed;
-  }
-
-  /**
-   * Checks the stored parts against the plan and joins them into the object. The object may
-   * already be there: a complete that was retried, or raced by another.
-   */
-  private StoredObject joinParts(Upload upload, MultipartPlan plan) {
-    Optional<StoredObject> object = guard(() -> store.head(upload.key()));
-    if (object.isPresent()) {
-      return object.get();
-    }
-    Optional<List<StoredPart>> parts =
-        guard(() -> store.listParts(upload.key(), plan.storeUploadId()));
-    if (parts.isPresent()) {
-      List<StoredPart> planned = partsAsPlanned(upload, plan, parts.get());
-      guard(() -> store.completeMultipart(upload.key(), plan.storeUploadId(), planned));
-    }
-    // Ours, or a concurrent complete's: either way the object now tells.
-    object = guard(() -> store.head(upload.key()));
-    return object.orElseThrow(() -> parts.isEmpty() ? goneFromStore(upload)
-        : new ApiException(ErrorCode.NOT_UPLOADED, "The store has not made the object of "
-            + upload.id() + " from its parts yet; complete again shortly."));
-  }
-
-  /** The stored parts 1..partCount in order, or a 409 naming what is missing or wrong. */
-  private static List<StoredPart> partsAsPlanned(Upload upload, MultipartPlan plan,
-      List<StoredPart> stored) {
-    Map<Integer, StoredPart> byNumber = new HashMap<>();
-    stored.forEach(p -> byNumber.put(p.partNumber(), p));
-    List<StoredPart> planned = new ArrayList<>(plan.partCount());
-    List<Integer> missing = new ArrayList<>();
-    List<String> wrong = new ArrayList<>();
-    for (int n = 1; n <= plan.partCount(); n++) {
-      StoredPart part = byNumber.get(n);
-      long expected = plan.sizeOf(n, upload.size());
-      if (part == null) {
-        missing.add(n);
-      } else if (part.size() != expected) {
-        wrong.add("part " + n + " holds " + part.size() + " bytes instead of " + expected);
-      } else {
-        planned.add(part);
-      }
-    }
-    if (missing.isEmpty() && wrong.isEmpty()) {
-      return planned;
-    }
-    StringBuilder message = new StringBuilder();
-    if (!missing.isEmpty()) {
-      message.append(missing.size()).append(" of ").append(plan.partCount())
-          .append(" parts are not in storage yet (").append(firstFew(missing)).append(")");
-    }
-    if (!wrong.isEmpty()) {
-      message.append(message.length() > 0 ? "; " : "").append(firstFew(wrong));
-    }
-    throw new ApiException(ErrorCode.NOT_UPLOADED, message
-        + ". Upload those parts, then complete again; the parts stored are kept.");
-  }
-
-  private static String firstFew(List<?> items) {
-    int shown = Math.min(items.size(), 10);
-    StringBuilder text = new StringBuilder();
-    for (int i = 0; i < shown; i++) {
-      text.append(i == 0 ? "" : ", ").append(items.get(i));
-    }
-    return items.size() > shown ? text + ", …" : text.toString();
   }
 
   private StoredObject headOrNotUploaded(Upload upload) {
@@ -316,7 +182,7 @@ public final class UploadService {
     // Store first, index entry second: a failure leaves both in place, never a listed ghost.
     guard(() -> {
       if (!upload.isCompleted() && upload.multipart().isPresent()) {
-        abort(upload);
+        multipart.abort(upload);
       }
       store.delete(upload.key());
       return null;
@@ -383,13 +249,7 @@ public final class UploadService {
       store.forEachObject(settings.keyPrefix(), object -> fromStore(object)
           .filter(registry::addCompleted)
           .ifPresent(u -> added[0]++));
-      // Unfinished multipart uploads stay resumable across a restart.
-      Instant now = clock.instant();
-      multipartRecords.forEach(upload -> {
-        if (upload.expiresAt().isAfter(now) && registry.find(upload.id()).isEmpty()) {
-          addPendingIfRoom(upload, now);
-        }
-      });
+      multipart.restoreUnfinished();
     } finally {
       registry.endRebuild();
     }
@@ -410,7 +270,7 @@ public final class UploadService {
           registry.markCompleted(upload.id(), object.get().lastModified());
         } else {
           if (upload.multipart().isPresent()) {
-            abort(upload);
+            multipart.abort(upload);
           }
           if (object.isPresent()) {
             store.delete(upload.key());
@@ -430,34 +290,7 @@ public final class UploadService {
    * those of an instance that stopped before expiring them. Returns how many were aborted.
    */
   public int abortAbandonedMultipart() {
-    Instant before = clock.instant().minus(MULTIPART_LIFETIME).minus(Duration.ofHours(1));
-    List<OpenMultipart> abandoned = new ArrayList<>();
-    store.forEachOpenMultipart(settings.keyPrefix(), open -> {
-      if (open.initiated() != null && open.initiated().isBefore(before)) {
-        abandoned.add(open);
-      }
-    });
-    for (OpenMultipart open : abandoned) {
-      store.abortMultipart(open.key(), open.uploadId());
-    }
-    multipartRecords.deleteMadeBefore(before);
-    return abandoned.size();
-  }
-
-  /** Aborts a multipart upload in the store and forgets its record there. */
-  private void abort(Upload upload) {
-    store.abortMultipart(upload.key(), upload.multipart().orElseThrow().storeUploadId());
-    multipartRecords.delete(upload.id());
-  }
-
-  /** A clean-up that may fail: logged, and left to the hourly sweep. */
-  private static void quietly(String what, Runnable cleanUp) {
-    try {
-      cleanUp.run();
-    } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Could not " + what + " (" + e.getMessage()
-          + "); the hourly sweep will", e.getCause());
-    }
+    return multipart.abortAbandoned();
   }
 
   /**
@@ -487,15 +320,6 @@ public final class UploadService {
       }
     }
     return applied;
-  }
-
-  /** Indexes a pending upload another instance started; a full index leaves it out. */
-  private void addPendingIfRoom(Upload upload, Instant now) {
-    try {
-      registry.addPending(upload, now);
-    } catch (ApiException | IllegalStateException e) {
-      // TOO_MANY_PENDING, or another thread added it first: either way nothing to add.
-    }
   }
 
   /** Deletes change records older than a day; returns how many. */
@@ -561,10 +385,7 @@ public final class UploadService {
         .filter(u -> u.id().equals(id) && u.owner().equals(owner));
     if (stored.isEmpty()) {
       // Perhaps a multipart upload still in progress, started on another instance.
-      guard(() -> multipartRecords.read(id))
-          .filter(u -> u.owner().equals(owner) && u.expiresAt().isAfter(now))
-          .ifPresent(u -> addPendingIfRoom(u, now));
-      return registry.find(id);
+      return multipart.findUnfinished(owner, id, now);
     }
     if (registry.addCompleted(stored.get())) {
       // The instance that signed it holds it as pending until it hears.
@@ -629,25 +450,5 @@ public final class UploadService {
     int semicolon = contentType.indexOf(';');
     String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
     return type.trim().toLowerCase(Locale.ROOT);
-  }
-
-  /** Runs a storage call, turning a store failure into a 503 the client can retry. */
-  private static <T> T guard(StorageCall<T> call) {
-    try {
-      return call.run();
-    } catch (StorageException e) {
-      throw unavailable(e);
-    }
-  }
-
-  private static ApiException unavailable(StorageException e) {
-    LOG.log(System.Logger.Level.WARNING, "Storage failure: " + e.getMessage(), e.getCause());
-    return new ApiException(ErrorCode.STORAGE_UNAVAILABLE,
-        "The storage is not available right now; try again shortly.");
-  }
-
-  @FunctionalInterface
-  private interface StorageCall<T> {
-    T run();
   }
 }
