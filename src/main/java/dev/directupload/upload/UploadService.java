@@ -45,11 +45,6 @@ public final class UploadService {
   public static final int MAX_PAGE_SIZE = 1000;
   public static final int DEFAULT_PAGE_SIZE = 50;
 
-  /** Object metadata names (S3 stores them as x-amz-meta-*). */
-  static final String META_ID = "upload-id";
-  static final String META_FILENAME = "filename";
-  static final String META_OWNER = "owner";
-
   private static final DateTimeFormatter KEY_DATE =
       DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
 
@@ -62,6 +57,7 @@ public final class UploadService {
   /** Empty when {@code index-refresh} is off: a single instance has nobody to tell. */
   private final Optional<ChangeRecords> changes;
   private final MultipartUploads multipart;
+  private final StoredUploads storedUploads;
   private volatile DateFolder lastDateFolder;
 
   public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
@@ -74,6 +70,7 @@ public final class UploadService {
     this.changes = settings.indexRefresh().isZero() ? Optional.empty()
         : Optional.of(new ChangeRecords(store, settings.keyPrefix(), clock.instant()));
     this.multipart = new MultipartUploads(settings, store, registry, rules, clock);
+    this.storedUploads = new StoredUploads(rules);
   }
 
   /**
@@ -97,10 +94,7 @@ public final class UploadService {
     Instant now = clock.instant();
     String id = UploadIds.next(now);
     String key = folderOf(owner, id) + UploadRules.keySafeName(filename);
-    Map<String, String> metadata = Map.of(
-        META_ID, id,
-        META_FILENAME, PercentEncoding.encode(filename),
-        META_OWNER, PercentEncoding.encode(owner));
+    Map<String, String> metadata = StoredUploads.metadata(id, filename, owner);
     if (isMultipart) {
       return new PresignedUpload(
           multipart.start(id, owner, key, filename, contentType, size, metadata, now),
@@ -139,12 +133,12 @@ public final class UploadService {
     StoredObject object = upload.multipart().isPresent()
         ? multipart.join(upload)
         : headOrNotUploaded(upload);
-    Optional<String> difference = difference(upload, object);
+    Optional<String> difference = StoredUploads.difference(upload, object);
     if (difference.isPresent()) {
       // Look twice before deleting someone's upload: a store that is not atomic (or an object
       // being deleted right now) can describe an object half-way.
       object = headOrNotUploaded(upload);
-      difference = difference(upload, object);
+      difference = StoredUploads.difference(upload, object);
     }
     if (difference.isPresent()) {
       if (registry.find(id).isEmpty()) {
@@ -246,7 +240,7 @@ public final class UploadService {
     int[] added = {0};
     registry.beginRebuild();
     try {
-      store.forEachObject(settings.keyPrefix(), object -> fromStore(object)
+      store.forEachObject(settings.keyPrefix(), object -> storedUploads.upload(object)
           .filter(registry::addCompleted)
           .ifPresent(u -> added[0]++));
       multipart.restoreUnfinished();
@@ -266,7 +260,7 @@ public final class UploadService {
     for (Upload upload : registry.expiredPending(clock.instant())) {
       try {
         Optional<StoredObject> object = store.head(upload.key());
-        if (object.isPresent() && difference(upload, object.get()).isEmpty()) {
+        if (object.isPresent() && StoredUploads.difference(upload, object.get()).isEmpty()) {
           registry.markCompleted(upload.id(), object.get().lastModified());
         } else {
           if (upload.multipart().isPresent()) {
@@ -311,7 +305,7 @@ public final class UploadService {
           applied++;
         }
       } else if (known.isEmpty() || !known.get().isCompleted()) {
-        Optional<Upload> stored = store.head(change.objectKey()).flatMap(this::fromStore);
+        Optional<Upload> stored = store.head(change.objectKey()).flatMap(storedUploads::upload);
         if (stored.isPresent() && (known.isPresent()
             ? registry.markCompleted(id, stored.get().completedAt().orElseThrow()).isPresent()
             : registry.addCompleted(stored.get()))) {
@@ -381,7 +375,7 @@ public final class UploadService {
       return Optional.empty();
     }
     Optional<Upload> stored = guard(() -> store.findFirst(folderOf(owner, id)))
-        .flatMap(this::fromStore)
+        .flatMap(storedUploads::upload)
         .filter(u -> u.id().equals(id) && u.owner().equals(owner));
     if (stored.isEmpty()) {
       // Perhaps a multipart upload still in progress, started on another instance.
@@ -397,58 +391,5 @@ public final class UploadService {
   private static ApiException notFound(String id) {
     String shown = id.length() > 40 ? id.substring(0, 40) + "…" : id;
     return new ApiException(ErrorCode.NOT_FOUND, "No upload with id '" + shown + "'");
-  }
-
-  /** How the stored object differs from what was signed, in words; empty when it matches. */
-  private static Optional<String> difference(Upload upload, StoredObject object) {
-    if (object.size() != upload.size()) {
-      return Optional.of("expected " + upload.size() + " bytes but the store holds "
-          + object.size());
-    }
-    String storedType = mediaType(object.contentType());
-    if (!storedType.equals(upload.contentType())) {
-      return Optional.of("expected type " + upload.contentType() + " but the store holds "
-          + storedType);
-    }
-    if (!upload.id().equals(object.metadata().get(META_ID))) {
-      return Optional.of("the object at " + upload.key() + " was not written by this upload");
-    }
-    if (upload.checksumSha256().isPresent() && object.checksumSha256().isPresent()
-        && !upload.checksumSha256().equals(object.checksumSha256())) {
-      return Optional.of("the stored SHA-256 differs from the one signed");
-    }
-    return Optional.empty();
-  }
-
-  /** An upload rebuilt from an object this application wrote; empty for foreign objects. */
-  private Optional<Upload> fromStore(StoredObject object) {
-    String id = object.metadata().get(META_ID);
-    if (!UploadIds.isWellFormed(id) || !object.key().contains("/" + id + "/")) {
-      return Optional.empty();
-    }
-    String filename;
-    String owner;
-    try {
-      filename = rules.filename(PercentEncoding.decode(
-          object.metadata().getOrDefault(META_FILENAME, "")));
-      owner = PercentEncoding.decode(object.metadata().getOrDefault(META_OWNER, ANONYMOUS));
-    } catch (IllegalArgumentException | ApiException e) {
-      filename = object.key().substring(object.key().lastIndexOf('/') + 1);
-      owner = ANONYMOUS;
-    }
-    Instant at = object.lastModified();
-    return Optional.of(new Upload(id, owner, object.key(), filename,
-        mediaType(object.contentType()), object.size(), object.checksumSha256(), at, at,
-        Optional.of(at), Optional.empty()));
-  }
-
-  /** "Text/Plain; charset=UTF-8" → "text/plain": stores may add parameters to what was signed. */
-  private static String mediaType(String contentType) {
-    if (contentType == null) {
-      return "";
-    }
-    int semicolon = contentType.indexOf(';');
-    String type = semicolon < 0 ? contentType : contentType.substring(0, semicolon);
-    return type.trim().toLowerCase(Locale.ROOT);
   }
 }
