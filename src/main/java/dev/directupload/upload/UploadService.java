@@ -93,7 +93,7 @@ public final class UploadService {
 
     Instant now = clock.instant();
     String id = UploadIds.next(now);
-    String key = folderOf(owner, id) + UploadRules.keySafeName(filename);
+    String key = folderOf(owner, id, now) + UploadRules.keySafeName(filename);
     Map<String, String> metadata = StoredUploads.metadata(id, filename, owner);
     if (isMultipart) {
       return new PresignedUpload(
@@ -332,9 +332,9 @@ public final class UploadService {
    * files are whose, and a per-user IAM or lifecycle rule can target it), the day the id was
    * made, and the id.
    */
-  private String folderOf(String owner, String id) {
+  private String folderOf(String owner, String id, Instant made) {
     return settings.keyPrefix() + UploadRules.keySafeName(owner) + "/"
-        + dateFolder(UploadIds.madeAt(id)) + "/" + id + "/";
+        + dateFolder(made) + "/" + id + "/";
   }
 
   /** "2026/03/04", formatted once a day rather than for every presign. */
@@ -374,7 +374,7 @@ public final class UploadService {
     if (made.isAfter(now.plus(Duration.ofMinutes(5))) || made.isBefore(now.minus(longest))) {
       return Optional.empty();
     }
-    Optional<Upload> stored = guard(() -> store.findFirst(folderOf(owner, id)))
+    Optional<Upload> stored = guard(() -> store.findFirst(folderOf(owner, id, made)))
         .flatMap(storedUploads::upload)
         .filter(u -> u.id().equals(id) && u.owner().equals(owner));
     if (stored.isEmpty()) {

@@ -21,14 +21,8 @@ final class Views {
   record PendingView(String id, String key, String name, long size, String contentType,
       String createdAt, String expiresAt, MultipartView multipart) {}
 
-  record PresignView(String id, String key, String method, String url,
-      Map<String, String> headers, String expiresAt) {}
-
   /** Part n covers bytes [(n - 1) * partSize, min(n * partSize, size)). */
   record MultipartView(long partSize, int partCount) {}
-
-  /** A multipart presign: no URL of its own, its parts are signed on request. */
-  record MultipartPresignView(String id, String key, String expiresAt, MultipartView multipart) {}
 
   record SignedPartView(int partNumber, String url, Map<String, String> headers) {}
 
@@ -55,7 +49,9 @@ final class Views {
 
   /**
    * The presign answer, written by hand ({@link Json.Text}) because it is the API's hot path; the
-   * same text Gson makes of {@link PresignView} or {@link MultipartPresignView}.
+   * same text Gson would make of the equivalent records ({@code JsonTest} compares them):
+   * {@code {id, key, method, url, headers, expiresAt}}, or for a multipart upload
+   * {@code {id, key, expiresAt, multipart: {partSize, partCount}}} with no URL of its own.
    */
   static Json.Text presign(PresignedUpload p) {
     Upload u = p.upload();

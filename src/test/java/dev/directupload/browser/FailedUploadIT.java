@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,33 +20,16 @@ import org.openqa.selenium.logging.LogEntry;
  * down when the page loads is named in the error banner. The console holds only the errors of
  * these deliberate failures, which is why they have a browser of their own.
  */
-class FailedUploadIT {
+class FailedUploadIT extends PageTest {
   @TempDir
   static Path folder;
-  private static LocalSite site;
-  private static Chromium browser;
-  private static UploadPage page;
 
   @BeforeAll
   static void start() throws Exception {
-    site = LocalSite.start();
-    browser = Chromium.start(1100, 1000);
-    page = new UploadPage(browser, site);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    LocalSite.closeBoth(browser, site);
-  }
-
-  @AfterEach
-  void consoleHasOnlyTheDeliberateErrors() {
-    browser.assertNoConsoleErrors(isDeliberate);
+    open(LocalSite.start());
   }
 
   /** What the running test lets through; every other console error fails it. */
-  private Predicate<LogEntry> isDeliberate = entry -> false;
-
   /** Chromium's line for a request that answered {@code status}: "… /api/health - Failed to load resource: … 503 …". */
   private static Predicate<LogEntry> failedResource(String pathPattern, int status) {
     return entry -> entry.getMessage().matches("(?s)" + site.base + pathPattern
@@ -63,7 +44,7 @@ class FailedUploadIT {
     // the upload, which it cannot while the store is down (503).
     Predicate<LogEntry> putRefused = entry -> entry.getMessage().startsWith(store + "/")
         && entry.getMessage().endsWith("Failed to load resource: net::ERR_CONNECTION_REFUSED");
-    isDeliberate = putRefused.or(failedResource("api/uploads/[^/ ]+", 503));
+    expectConsoleErrors(putRefused.or(failedResource("api/uploads/[^/ ]+", 503)));
     page.open();
 
     site.store.pause();
@@ -98,7 +79,7 @@ class FailedUploadIT {
   @Test
   void storeDownWhenThePageLoadsIsNamedInTheBanner() throws Exception {
     Path file = TestFiles.write(folder, "after-outage.txt", TestFiles.text(700));
-    isDeliberate = failedResource("api/health", 503);
+    expectConsoleErrors(failedResource("api/health", 503));
     site.store.pause();
     try {
       page.open();

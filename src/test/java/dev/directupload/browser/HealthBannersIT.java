@@ -14,14 +14,10 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
-import java.util.function.Predicate;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.logging.LogEntry;
 
 /**
  * The page reads {@code api/health} once and acts on what it says: a bucket whose CORS rules
@@ -30,7 +26,7 @@ import org.openqa.selenium.logging.LogEntry;
  * answer, or one from an older server without the {@code cors} field, shows nothing. The answers
  * are canned by a filter in front of the real servlet, so each shape is shown exactly.
  */
-class HealthBannersIT {
+class HealthBannersIT extends PageTest {
   private static final String RULES = """
       [{"AllowedOrigins":["http://localhost:8080"],"AllowedMethods":["PUT"],\
       "AllowedHeaders":["content-type","x-amz-meta-*"],"ExposeHeaders":["ETag"],\
@@ -40,11 +36,6 @@ class HealthBannersIT {
 
   private static volatile int status = 200;
   private static volatile String answer = "{}";
-  private static LocalSite site;
-  private static Chromium browser;
-  private static UploadPage page;
-  private Predicate<LogEntry> isDeliberate = entry -> false;
-
   /** Answers api/health with {@link #status} and {@link #answer} instead of the servlet. */
   static final class CannedHealth extends HttpFilter {
     private static final long serialVersionUID = 1L;
@@ -62,20 +53,8 @@ class HealthBannersIT {
 
   @BeforeAll
   static void start() throws Exception {
-    site = LocalSite.start(context -> context.addFilter(new FilterHolder(new CannedHealth()),
-        "/api/health", EnumSet.of(DispatcherType.REQUEST)));
-    browser = Chromium.start(1100, 1000);
-    page = new UploadPage(browser, site);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    LocalSite.closeBoth(browser, site);
-  }
-
-  @AfterEach
-  void consoleHasNoOtherErrors() {
-    browser.assertNoConsoleErrors(isDeliberate);
+    open(LocalSite.start(context -> context.addFilter(new FilterHolder(new CannedHealth()),
+        "/api/health", EnumSet.of(DispatcherType.REQUEST))));
   }
 
   private static String health(String status, String cors) {
@@ -137,8 +116,8 @@ class HealthBannersIT {
 
   @Test
   void storageDownGoesToTheErrorBanner() {
-    isDeliberate = entry -> entry.getMessage().startsWith(site.base + "api/health - Failed to load"
-        + " resource: the server responded with a status of 503");
+    expectConsoleErrors(entry -> entry.getMessage().startsWith(site.base
+        + "api/health - Failed to load resource: the server responded with a status of 503"));
     String verdict = openWith(503, "{\"status\":\"DOWN\",\"problem\":\"Bucket browser-tests "
         + "does not answer\",\"files\":0,\"pending\":0,\"cors\":{\"ok\":false,\"origin\":"
         + "\"http://localhost:8080\",\"problem\":\"no answer\",\"rules\":" + RULES + "}}");

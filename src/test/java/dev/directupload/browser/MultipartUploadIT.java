@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,30 +23,15 @@ import org.openqa.selenium.WebElement;
  * its bar counts only parts the store accepted, so it never goes back; a paused upload resumes
  * by sending only the parts the store lacks; the stored file comes back byte for byte.
  */
-class MultipartUploadIT {
+class MultipartUploadIT extends PageTest {
   private static final int MIB = 1 << 20;
 
   @TempDir
   static Path folder;
-  private static LocalSite site;
-  private static Chromium browser;
-  private static UploadPage page;
 
   @BeforeAll
   static void start() throws Exception {
-    site = LocalSite.startMultipart("5MiB", "5MiB");
-    browser = Chromium.start(1100, 1000);
-    page = new UploadPage(browser, site);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    LocalSite.closeBoth(browser, site);
-  }
-
-  @AfterEach
-  void consoleHasNoErrors() {
-    browser.assertNoConsoleErrors();
+    open(LocalSite.startMultipart("5MiB", "5MiB"));
   }
 
   @Test

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,31 +23,16 @@ import org.openqa.selenium.interactions.Actions;
  * {@code target/screenshots/upload-page.png}, the README's picture: when the page changes, copy
  * it over {@code docs/screenshot.png}.
  */
-class ProgressAndCancelIT {
+class ProgressAndCancelIT extends PageTest {
   /** "37% · 256 KB/s · 12 s left". */
   private static final Pattern RUNNING = Pattern.compile("(\\d+)% · \\S+ [KMG]?B/s · .+ left");
 
   @TempDir
   static Path folder;
-  private static LocalSite site;
-  private static Chromium browser;
-  private static UploadPage page;
 
   @BeforeAll
   static void start() throws Exception {
-    site = LocalSite.start();
-    browser = Chromium.start(1100, 1000);
-    page = new UploadPage(browser, site);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    LocalSite.closeBoth(browser, site);
-  }
-
-  @AfterEach
-  void consoleHasNoErrors() {
-    browser.assertNoConsoleErrors();
+    open(LocalSite.start());
   }
 
   @Test

@@ -10,8 +10,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,30 +20,15 @@ import org.openqa.selenium.WebElement;
  * the page finds its unfinished upload, sends only the parts the store lacks, and the stored
  * file comes back byte for byte.
  */
-class ResumeAfterReloadIT {
+class ResumeAfterReloadIT extends PageTest {
   private static final int MIB = 1 << 20;
 
   @TempDir
   static Path folder;
-  private static LocalSite site;
-  private static Chromium browser;
-  private static UploadPage page;
 
   @BeforeAll
   static void start() throws Exception {
-    site = LocalSite.startMultipart("5MiB", "5MiB");
-    browser = Chromium.start(1100, 1000);
-    page = new UploadPage(browser, site);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    LocalSite.closeBoth(browser, site);
-  }
-
-  @AfterEach
-  void consoleHasNoErrors() {
-    browser.assertNoConsoleErrors();
+    open(LocalSite.startMultipart("5MiB", "5MiB"));
   }
 
   @Test

@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,28 +23,13 @@ import org.openqa.selenium.WebElement;
  * (for images) thumbnails, come back byte for byte, can be deleted; a disallowed type is refused
  * before any request. The browser console shows no error at any point.
  */
-class UploadPageIT {
+class UploadPageIT extends PageTest {
   @TempDir
   static Path folder;
-  private static LocalSite site;
-  private static Chromium browser;
-  private static UploadPage page;
 
   @BeforeAll
   static void start() throws Exception {
-    site = LocalSite.start();
-    browser = Chromium.start(1100, 1000);
-    page = new UploadPage(browser, site);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    LocalSite.closeBoth(browser, site);
-  }
-
-  @AfterEach
-  void consoleHasNoErrors() {
-    browser.assertNoConsoleErrors();
+    open(LocalSite.start());
   }
 
   @Test
