@@ -64,4 +64,9 @@ final class MediaTypes {
   static boolean isKnown(String mediaType) {
     return KNOWN.contains(mediaType);
   }
+
+  /** Every type some extension claims. */
+  static Set<String> known() {
+    return KNOWN;
+  }
 }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the store's objects say about uploads: the metadata every upload's object carries, how an
@@ -18,6 +19,11 @@ final class StoredUploads {
   private static final String META_OWNER = "owner";
 
   private final UploadRules rules;
+  /**
+   * One instance of each owner name read back from objects: a rebuild reads the owner of every
+   * object, and a million files of one owner should not hold a million copies of the name.
+   */
+  private final Map<String, String> owners = new ConcurrentHashMap<>();
 
   StoredUploads(UploadRules rules) {
     this.rules = rules;
@@ -69,8 +75,8 @@ final class StoredUploads {
       owner = UploadService.ANONYMOUS;
     }
     Instant at = object.lastModified();
-    return Optional.of(new Upload(id, owner, object.key(), filename,
-        mediaType(object.contentType()), object.size(), object.checksumSha256(), at, at,
+    return Optional.of(new Upload(id, owners.computeIfAbsent(owner, name -> name), object.key(),
+        filename, rules.shared(mediaType(object.contentType())), object.size(), object.checksumSha256(), at, at,
         Optional.of(at), Optional.empty()));
   }
 

@@ -1,6 +1,7 @@
 package dev.directupload.upload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,6 +104,14 @@ class UploadRulesTest {
   void contentTypeIsLowerCasedAndChecked() {
     assertEquals("image/png", rules.contentType(" Image/PNG "));
   }
+  @Test
+  void uploadsOfOneTypeShareOneCopyOfIt() {
+    // Every listed file keeps its type: one shared instance instead of one per upload.
+    String first = rules.contentType(new String("image/png"));
+    assertSame(first, rules.contentType(" IMAGE/png"));
+    assertSame(first, rules.contentType(new String("image/png")));
+  }
+
 
   @ParameterizedTest
   @ValueSource(strings = {"image/svg+xml", "text/html", "text/plain; charset=utf-8", "png",

@@ -2,6 +2,7 @@ package dev.directupload.upload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -263,6 +264,29 @@ class UploadServiceTest {
     assertEquals("anonymous", rebuilt.owner());
     assertEquals(12, rebuilt.size());
     assertTrue(rebuilt.isCompleted());
+  }
+
+  /** A rebuild of a million files of one owner must not hold a million copies of its name. */
+  @Test
+  void rebuiltFilesShareOneCopyOfTheirOwnerAndType() {
+    List<String> ids = List.of(UploadIds.next(clock.instant()),
+        UploadIds.next(clock.instant().plusMillis(1)));
+    for (String id : ids) {
+      // Each object answers with strings of its own, as a store's listing and HEAD do.
+      store.put("uploads/alice/2026/03/04/" + id + "/notes.txt", 5,
+          new String("Text/Plain; charset=UTF-8"),
+          Map.of("upload-id", id, "filename", "notes.txt", "owner", new String("alice")),
+          clock.instant());
+    }
+    UploadRegistry fresh = new UploadRegistry(10);
+    assertEquals(2, new UploadService(settings, store, fresh, clock).rebuildIndex());
+
+    Upload first = fresh.find(ids.get(0)).orElseThrow();
+    Upload second = fresh.find(ids.get(1)).orElseThrow();
+    assertEquals("alice", first.owner());
+    assertEquals("text/plain", first.contentType());
+    assertSame(first.owner(), second.owner());
+    assertSame(first.contentType(), second.contentType());
   }
 
   @Test
