@@ -58,26 +58,33 @@ final class StoredUploads {
     return Optional.empty();
   }
 
-  /** An upload rebuilt from an object this application wrote; empty for foreign objects. */
+  /**
+   * An upload rebuilt from an object this application wrote; empty for foreign objects and for
+   * those whose owner cannot be read. An unreadable name falls back to the key's last segment.
+   */
   Optional<Upload> upload(StoredObject object) {
     String id = object.metadata().get(META_ID);
     if (!UploadIds.isWellFormed(id) || !object.key().contains("/" + id + "/")) {
       return Optional.empty();
     }
-    String filename;
     String owner;
+    try {
+      owner = PercentEncoding.decode(
+          object.metadata().getOrDefault(META_OWNER, UploadService.ANONYMOUS));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // whose file it is cannot be read: listing it for anyone is a guess
+    }
+    String filename;
     try {
       filename = rules.filename(PercentEncoding.decode(
           object.metadata().getOrDefault(META_FILENAME, "")));
-      owner = PercentEncoding.decode(object.metadata().getOrDefault(META_OWNER, UploadService.ANONYMOUS));
     } catch (IllegalArgumentException | ApiException e) {
       filename = object.key().substring(object.key().lastIndexOf('/') + 1);
-      owner = UploadService.ANONYMOUS;
     }
     Instant at = object.lastModified();
     return Optional.of(new Upload(id, owners.computeIfAbsent(owner, name -> name), object.key(),
-        filename, rules.shared(mediaType(object.contentType())), object.size(), object.checksumSha256(), at, at,
-        Optional.of(at), Optional.empty()));
+        filename, rules.shared(mediaType(object.contentType())), object.size(),
+        object.checksumSha256(), at, at, Optional.of(at), Optional.empty()));
   }
 
   /** "Text/Plain; charset=UTF-8" → "text/plain": stores may add parameters to what was signed. */

@@ -266,6 +266,23 @@ class UploadServiceTest {
     assertTrue(rebuilt.isCompleted());
   }
 
+  @Test
+  void rebuildKeepsTheOwnerOfAFileWhoseNameCannotBeReadAndSkipsOneWhoseOwnerCannot() {
+    String named = UploadIds.next(clock.instant());
+    String ownerless = UploadIds.next(clock.instant().plusMillis(1));
+    store.put("uploads/alice/2026/03/04/" + named + "/notes.txt", 5, "text/plain",
+        Map.of("upload-id", named, "filename", "%ZZ", "owner", "alice"), clock.instant());
+    store.put("uploads/bob/2026/03/04/" + ownerless + "/notes.txt", 5, "text/plain",
+        Map.of("upload-id", ownerless, "filename", "notes.txt", "owner", "b%Z"), clock.instant());
+
+    UploadRegistry fresh = new UploadRegistry(10);
+    assertEquals(1, new UploadService(settings, store, fresh, clock).rebuildIndex());
+    Upload rebuilt = fresh.find(named).orElseThrow();
+    assertEquals("alice", rebuilt.owner());
+    assertEquals("notes.txt", rebuilt.filename());
+    assertTrue(fresh.find(ownerless).isEmpty());
+  }
+
   /** A rebuild of a million files of one owner must not hold a million copies of its name. */
   @Test
   void rebuiltFilesShareOneCopyOfTheirOwnerAndType() {
