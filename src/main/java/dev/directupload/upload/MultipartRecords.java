@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +29,7 @@ final class MultipartRecords {
 
   void write(Upload upload) {
     MultipartPlan plan = upload.multipart().orElseThrow();
-    Map<String, String> fields = new java.util.LinkedHashMap<>();
+    Map<String, String> fields = new LinkedHashMap<>();
     fields.put("id", upload.id());
     fields.put("owner", upload.owner());
     fields.put("key", upload.key());

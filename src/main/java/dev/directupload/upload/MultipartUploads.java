@@ -74,15 +74,12 @@ final class MultipartUploads {
     return upload;
   }
 
-  /**
-   * Signs up to {@link UploadService#MAX_PARTS_PER_REQUEST} parts of a pending multipart upload, each URL
-   * bound to its part's exact length and SHA-256, with a short expiry.
-   */
+  /** See {@link UploadService#signParts}. */
   List<SignedPart> sign(Upload upload, List<PartRequest> parts) {
     MultipartPlan plan = planOf(upload);
     if (parts.isEmpty() || parts.size() > UploadService.MAX_PARTS_PER_REQUEST) {
-      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to " + UploadService.MAX_PARTS_PER_REQUEST
-          + " parts per request but got " + parts.size());
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to "
+          + UploadService.MAX_PARTS_PER_REQUEST + " parts per request but got " + parts.size());
     }
     List<PartSpec> specs = new ArrayList<>(parts.size());
     Set<Integer> seen = new HashSet<>();
@@ -110,7 +107,7 @@ final class MultipartUploads {
     return signed;
   }
 
-  /** The parts the store already holds for a pending multipart upload, for a client resuming it. */
+  /** See {@link UploadService#storedParts}. */
   PartsInStore stored(Upload upload) {
     MultipartPlan plan = planOf(upload);
     return new PartsInStore(plan, guard(() -> store.listParts(upload.key(),
@@ -224,13 +221,10 @@ final class MultipartUploads {
     });
   }
 
-  /**
-   * Aborts the multipart uploads under the key prefix that nobody can resume any more: started
-   * longer ago than {@link #MULTIPART_LIFETIME} (and an hour, for the store's clock), such as
-   * those of an instance that stopped before expiring them. Returns how many were aborted.
-   */
+  /** See {@link UploadService#abortAbandonedMultipart}. */
   int abortAbandoned() {
-    Instant before = clock.instant().minus(UploadService.MULTIPART_LIFETIME).minus(Duration.ofHours(1));
+    Instant before =
+        clock.instant().minus(UploadService.MULTIPART_LIFETIME).minus(Duration.ofHours(1));
     List<OpenMultipart> abandoned = new ArrayList<>();
     store.forEachOpenMultipart(settings.keyPrefix(), open -> {
       if (open.initiated() != null && open.initiated().isBefore(before)) {

@@ -39,12 +39,7 @@ final class Json {
 
   /** Writes {@code body} as JSON with this status; API answers are never cached. */
   static void write(HttpServletResponse resp, int status, Object body) throws IOException {
-    byte[] bytes = text(body).getBytes(StandardCharsets.UTF_8);
-    resp.setStatus(status);
-    resp.setContentType("application/json;charset=UTF-8");
-    resp.setHeader("Cache-Control", "no-store");
-    resp.setContentLength(bytes.length);
-    resp.getOutputStream().write(bytes);
+    send(resp, status, text(body));
   }
 
   /** {@code body} as the JSON text every answer but the presign is made of. */
@@ -57,7 +52,11 @@ final class Json {
    * where Gson's reflective writer costs more than signing the URL.
    */
   static void write(HttpServletResponse resp, int status, Text body) throws IOException {
-    byte[] bytes = body.close().getBytes(StandardCharsets.UTF_8);
+    send(resp, status, body.close());
+  }
+
+  private static void send(HttpServletResponse resp, int status, String json) throws IOException {
+    byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
     resp.setStatus(status);
     resp.setContentType("application/json;charset=UTF-8");
     resp.setHeader("Cache-Control", "no-store");
@@ -141,7 +140,7 @@ final class Json {
           case '\n' -> "\\n";
           case '\r' -> "\\r";
           case '\f' -> "\\f";
-          default -> String.format(java.util.Locale.ROOT, "\\u%04x", (int) c);
+          default -> String.format(Locale.ROOT, "\\u%04x", (int) c);
         };
         out.append(value, start, i).append(escape);
         start = i + 1;

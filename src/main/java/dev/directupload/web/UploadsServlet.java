@@ -97,10 +97,6 @@ final class UploadsServlet extends ApiServlet {
     if (body.size() != 1 || !(body.get("parts") instanceof JsonArray array)) {
       throw new ApiException(ErrorCode.INVALID_REQUEST, expected);
     }
-    if (array.size() > UploadService.MAX_PARTS_PER_REQUEST) {
-      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected at most "
-          + UploadService.MAX_PARTS_PER_REQUEST + " parts per request but got " + array.size());
-    }
     List<PartRequest> parts = new ArrayList<>(array.size());
     for (JsonElement element : array) {
       if (!(element instanceof JsonObject part) || !part.has("partNumber")
