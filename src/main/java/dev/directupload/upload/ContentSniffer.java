@@ -1,0 +1,319 @@
+package dev.directupload.upload;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.tika.detect.TextDetector;
+import org.apache.tika.metadata.Metadata;
+import org.apache.tika.mime.MediaType;
+import org.apache.tika.mime.MediaTypeRegistry;
+import org.apache.tika.mime.MimeType;
+import org.apache.tika.mime.MimeTypeException;
+import org.apache.tika.mime.MimeTypes;
+
+/**
+ * Whether a completed object's first bytes contradict the type its upload was signed for. The
+ * point is to catch active content wearing a harmless type (HTML, SVG, XML, Windows, Linux and
+ * macOS programs declared as an image, a PDF, text, an Office file or a zip) and plain lies
+ * between binary formats (PNG bytes declared as PDF), without refusing a person's genuine file.
+ *
+ * <p>The bytes are named by Tika's magic-byte detector alone, never by the file's name; Tika's
+ * type registry says which types are kinds of which ({@code .docx} is a zip, CSV is text). The
+ * declared type and the detected one <em>agree</em> when, in this order:
+ * <ol>
+ *   <li>the bytes have no known signature ({@code application/octet-stream}: they cannot
+ *       contradict anything), the declaration is {@code application/octet-stream} (it claims
+ *       nothing), or both are the same type after Tika's aliases and the browsers' own
+ *       ({@code image/pjpeg}, {@code audio/mp3}, {@code application/x-zip-compressed});
+ *   <li>the bytes are a program (PE, MSI, ELF, Mach-O): only if a program was declared.
+ *       Tika calls anything that starts with "MZ" a Windows program, so bytes that read as text
+ *       (a CSV whose first cell is "MZ…") are text;
+ *   <li>the bytes are markup or script a browser may run ({@link #isScriptable}, any XML or
+ *       HTML): only if such a type was declared. Under a text-like declaration, markup counts
+ *       only when the text <em>begins</em> with it ({@code <} as the first character after a BOM
+ *       and blanks), as browsers' own sniffing requires: Tika calls text HTML when
+ *       {@code <html} or {@code <div} appears anywhere in the first 8 KiB, which a JSON string
+ *       or a CSV column of web pages does;
+ *   <li>the declaration is text-like (a {@code text/*} type, a kind of text/plain in Tika such as
+ *       JSON, a {@code +json} or {@code +xml} type, or one of the two legacy Office types that
+ *       Windows and report exporters put on text: {@code application/vnd.ms-excel} on every
+ *       .csv, {@code application/msword} on RTF saved as .doc) and the bytes are any text that
+ *       is not markup: plain text, a mail, RTF, a shell or batch script. A script is text: it
+ *       runs only when someone saves it under an executable name and runs it, and a .txt
+ *       never is;
+ *   <li>one is a kind of the other in Tika's registry (declared .docx, detected zip; declared
+ *       zip, detected .odt; declared HEIC, detected HEIF), or both are kinds of the same
+ *       container: ZIP, an OLE2 compound file or an ISO base media file. Tika tells the members
+ *       of a container apart by names and brands found inside (a Word file that embeds a workbook
+ *       also holds "Workbook"; an AVIF may carry the HEIF brand, a phone's MP4 the 3GP one), so
+ *       only the container is trusted. Tika leaves AVIF and 3GP outside the ISO family; they are
+ *       put back in here.
+ * </ol>
+ * Everything else is a contradiction, such as text, HTML or a PDF declared as an image.
+ *
+ * <p>Tika's detector and registry are built once and only read afterwards, so one instance serves
+ * every thread. Unknown declared names are never handed to {@code MimeTypes#forName}, which would
+ * register them in the shared registry.
+ */
+final class ContentSniffer {
+  private static final MediaType OCTET_STREAM = MediaType.OCTET_STREAM;
+  private static final MediaType TEXT_PLAIN = MediaType.TEXT_PLAIN;
+  private static final MediaType XML = MediaType.APPLICATION_XML;
+  private static final MediaType HTML = MediaType.text("html");
+  /** Largest read: Tika 3.2.3 asks for 64 KiB; a later Tika asking for more must not grow the GET. */
+  private static final int MAX_HEAD_BYTES = 64 * 1024;
+  /** How many leading bytes {@link #contradiction} looks at: the ranged GET reads this many. */
+  static final int HEAD_BYTES =
+      Math.min(MimeTypes.getDefaultMimeTypes().getMinLength(), MAX_HEAD_BYTES);
+
+  /**
+   * What browsers and Windows report that Tika does not know as an alias (see
+   * {@link MediaTypes}): without these a JPEG declared {@code image/pjpeg} would contradict itself.
+   */
+  private static final Map<String, String> BROWSER_ALIASES = Map.of(
+      "image/pjpeg", "image/jpeg",
+      "audio/mp3", "audio/mpeg",
+      "application/vnd.microsoft.portable-executable", "application/x-msdownload");
+  /** Legacy Office types that Windows and exporters put on text (CSV, TSV, RTF). */
+  private static final Set<MediaType> TEXT_STAND_INS = Set.of(
+      MediaType.application("vnd.ms-excel"), MediaType.application("msword"));
+  /** ISO base media files that Tika does not file under QuickTime, as it does MP4 and HEIF. */
+  private static final Map<MediaType, MediaType> EXTRA_SUPERTYPES = Map.of(
+      MediaType.image("avif"), MediaType.video("quicktime"),
+      MediaType.video("3gpp"), MediaType.video("quicktime"),
+      MediaType.video("3gpp2"), MediaType.video("quicktime"));
+  /** Ancestors too broad to make two types relatives: every type is a kind of these. */
+  private static final Set<MediaType> ROOTS = Set.of(OCTET_STREAM, TEXT_PLAIN);
+  /** Programs, by the Tika type their family descends from, with a name a person knows. */
+  private static final Map<MediaType, String> PROGRAMS = Map.of(
+      MediaType.application("x-msdownload"), "a Windows program",
+      MediaType.application("x-ms-installer"), "a Windows installer",
+      MediaType.application("x-elf"), "a Linux or Unix program (ELF)");
+  private static final String MACH_O = "x-mach-o";
+  /** Names for the types a refusal most often shows, where Tika has none or a clumsy one. */
+  private static final Map<String, String> LABELS = Map.of(
+      "text/plain", "plain text",
+      "application/xhtml+xml", "XHTML",
+      "application/zip", "a ZIP archive",
+      "application/x-sh", "a shell script",
+      "application/x-bat", "a Windows batch script",
+      "application/x-tika-ooxml", "an Office document",
+      "application/x-tika-msoffice", "an Office 97-2003 document");
+  private static final Set<String> SCRIPTABLE = Set.of(
+      "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+      "text/xsl", "text/javascript", "application/javascript", "application/x-javascript",
+      "text/ecmascript", "application/ecmascript");
+
+  private final MimeTypes mimeTypes;
+  private final MediaTypeRegistry registry;
+  private final TextDetector textDetector = new TextDetector(HEAD_BYTES);
+
+  ContentSniffer() {
+    // Tika's shared default: parsed once per class loader, read-only once built.
+    this.mimeTypes = MimeTypes.getDefaultMimeTypes();
+    this.registry = mimeTypes.getMediaTypeRegistry();
+  }
+
+  /**
+   * Empty when the bytes agree with the declared type or cannot contradict it; otherwise a
+   * message for the person who uploaded, such as "the file's content is HTML (text/html), not
+   * image/png". The file's name plays no part: the declared type was already checked against its
+   * extension, and the bytes alone say what the file is.
+   *
+   * @param declaredType the lower-case type the upload was signed for
+   * @param firstBytes the object's first bytes, ideally {@link #HEAD_BYTES} of them (fewer when
+   *     the object is smaller); more are ignored
+   * @param totalSize the object's full size, which tells a cut prefix from a whole file: a
+   *     multi-byte UTF-8 character cut at the end of a prefix is dropped rather than taken for
+   *     binary
+   */
+  Optional<String> contradiction(String declaredType, byte[] firstBytes, long totalSize) {
+    MediaType declared = MediaType.parse(declaredType);
+    if (declared == null) {
+      throw new IllegalArgumentException(
+          "expected a media type such as image/png but was '" + declaredType + "'");
+    }
+    MediaType claimed = normalise(declared.getBaseType());
+    byte[] head = firstBytes.length < totalSize ? withoutCutCharacter(firstBytes) : firstBytes;
+    MediaType detected = detect(head);
+    if (agrees(claimed, detected, head)) {
+      return Optional.empty();
+    }
+    return Optional.of("the file's content is " + describe(detected) + ", not "
+        + declared.getBaseType());
+  }
+
+  /**
+   * Types a browser may run as a page or script when it opens them: HTML, XHTML, SVG, XML (whose
+   * XHTML-namespaced script elements run, and which an {@code xml-stylesheet} can turn into a
+   * page), XSL, JavaScript and ECMAScript under their current and legacy names, and every
+   * {@code +xml} type (RSS, Atom, MathML and the like are XML documents to a browser). Takes a
+   * bare lower-case {@code type/subtype}.
+   */
+  static boolean isScriptable(String mediaType) {
+    return SCRIPTABLE.contains(mediaType) || mediaType.endsWith("+xml");
+  }
+
+  private MediaType detect(byte[] head) {
+    MediaType found;
+    try {
+      found = mimeTypes.detect(new ByteArrayInputStream(head), new Metadata());
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a byte array failed", e); // cannot happen
+    }
+    found = registry.normalize(found.getBaseType()); // "x-msdownload; format=pe32": the family
+    if (isProgram(found) && readsAsText(head)) {
+      return TEXT_PLAIN; // "MZ" at the start of text, not a DOS header
+    }
+    return found;
+  }
+
+  private boolean agrees(MediaType claimed, MediaType detected, byte[] head) {
+    if (detected.equals(OCTET_STREAM) || claimed.equals(OCTET_STREAM)
+        || detected.equals(claimed)) {
+      return true;
+    }
+    if (isProgram(detected)) {
+      return isProgram(claimed) && related(claimed, detected);
+    }
+    boolean textual = isTextual(claimed);
+    MediaType content = detected;
+    if (isMarkup(detected)) {
+      if (isMarkup(claimed)) {
+        return true; // the declaration already runs in a browser; HTML or XHTML adds nothing
+      }
+      if (!textual || startsWithMarkup(head)) {
+        return false;
+      }
+      content = TEXT_PLAIN; // text that mentions <html> further on
+    }
+    if (textual && isText(content)) {
+      return true;
+    }
+    return related(claimed, content);
+  }
+
+  /** One is a kind of the other, or both are kinds of the same container (zip, OLE2, ISO). */
+  private boolean related(MediaType claimed, MediaType detected) {
+    Set<MediaType> claimedLine = new HashSet<>();
+    for (MediaType t = claimed; t != null; t = supertype(t)) {
+      claimedLine.add(t);
+    }
+    for (MediaType t = detected; t != null; t = supertype(t)) {
+      if (claimedLine.contains(t)) {
+        return t.equals(claimed) || t.equals(detected) || !ROOTS.contains(t);
+      }
+    }
+    return false;
+  }
+
+  private MediaType supertype(MediaType type) {
+    MediaType extra = EXTRA_SUPERTYPES.get(type);
+    return extra != null ? extra : registry.getSupertype(type);
+  }
+
+  private MediaType normalise(MediaType type) {
+    String alias = BROWSER_ALIASES.get(type.toString());
+    return registry.normalize(alias != null ? MediaType.parse(alias) : type);
+  }
+
+  private boolean isTextual(MediaType type) {
+    String subtype = type.getSubtype();
+    return type.getType().equals("text") || isText(type) || TEXT_STAND_INS.contains(type)
+        || subtype.endsWith("+json") || subtype.endsWith("+xml");
+  }
+
+  private boolean isText(MediaType type) {
+    return type.equals(TEXT_PLAIN) || registry.isSpecializationOf(type, TEXT_PLAIN);
+  }
+
+  private boolean isMarkup(MediaType type) {
+    return isScriptable(type.toString())
+        || registry.isInstanceOf(type, XML) || registry.isInstanceOf(type, HTML);
+  }
+
+  private boolean isProgram(MediaType type) {
+    return programLabel(type) != null;
+  }
+
+  private String programLabel(MediaType type) {
+    if (type.getSubtype().startsWith(MACH_O)) { // Tika files most Mach-O kinds under no parent
+      return "a macOS program (Mach-O)";
+    }
+    for (Map.Entry<MediaType, String> family : PROGRAMS.entrySet()) {
+      if (registry.isInstanceOf(type, family.getKey())) {
+        return family.getValue();
+      }
+    }
+    return null;
+  }
+
+  private boolean readsAsText(byte[] head) {
+    try {
+      return textDetector.detect(new ByteArrayInputStream(head), new Metadata())
+          .equals(TEXT_PLAIN);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading a byte array failed", e); // cannot happen
+    }
+  }
+
+  /** "HTML (text/html)": Tika's acronym or description where we have no better name. */
+  private String describe(MediaType type) {
+    String name = type.toString();
+    String label = programLabel(type);
+    if (label == null) {
+      label = LABELS.get(name);
+    }
+    if (label == null) {
+      label = tikaLabel(name);
+    }
+    return label == null || label.isEmpty() ? name : label + " (" + name + ")";
+  }
+
+  private String tikaLabel(String name) {
+    try {
+      MimeType known = mimeTypes.getRegisteredMimeType(name);
+      if (known == null) {
+        return null;
+      }
+      return known.getAcronym().isEmpty() ? known.getDescription() : known.getAcronym();
+    } catch (MimeTypeException e) {
+      return null; // a detected type always parses; no label is the honest answer otherwise
+    }
+  }
+
+  /** True when the first character after a UTF-8 BOM and blanks opens a tag. */
+  private static boolean startsWithMarkup(byte[] head) {
+    int i = head.length >= 3 && (head[0] & 0xff) == 0xef && (head[1] & 0xff) == 0xbb
+        && (head[2] & 0xff) == 0xbf ? 3 : 0;
+    while (i < head.length && (head[i] == ' ' || head[i] == '\t' || head[i] == '\n'
+        || head[i] == '\r' || head[i] == '\f')) {
+      i++;
+    }
+    return i < head.length && head[i] == '<';
+  }
+
+  /**
+   * The prefix without a UTF-8 sequence that the cut left incomplete, so that Japanese text cut
+   * after 65,536 bytes still reads as text. Bytes that are not UTF-8 are returned as they are.
+   */
+  private static byte[] withoutCutCharacter(byte[] prefix) {
+    int end = prefix.length;
+    for (int back = 1; back <= Math.min(3, end); back++) {
+      int b = prefix[end - back] & 0xff;
+      if (b < 0x80) {
+        return prefix; // ASCII: nothing is cut
+      }
+      if (b >= 0xc0) { // the lead byte of the last sequence
+        int length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+        return length > back ? Arrays.copyOf(prefix, end - back) : prefix;
+      }
+    }
+    return prefix;
+  }
+}
