@@ -30,9 +30,6 @@ import org.apache.tika.mime.MimeTypes;
  *       contradict anything), the declaration is {@code application/octet-stream} (it claims
  *       nothing), or both are the same type after Tika's aliases and the browsers' own
  *       ({@code image/pjpeg}, {@code audio/mp3}, {@code application/x-zip-compressed});
- *   <li>the bytes are a program (PE, MSI, ELF, Mach-O): only if a program was declared.
- *       Tika calls anything that starts with "MZ" a Windows program, so bytes that read as text
- *       (a CSV whose first cell is "MZ…") are text;
  *   <li>the bytes are markup or script a browser may run ({@link #isScriptable}, any XML or
  *       HTML): only if such a type was declared. Under a text-like declaration, markup counts
  *       only when the text <em>begins</em> with it ({@code <} as the first character after a BOM
@@ -54,7 +51,10 @@ import org.apache.tika.mime.MimeTypes;
  *       only the container is trusted. Tika leaves AVIF and 3GP outside the ISO family; they are
  *       put back in here.
  * </ol>
- * Everything else is a contradiction, such as text, HTML or a PDF declared as an image.
+ * Everything else is a contradiction, such as text, HTML or a PDF declared as an image. Programs
+ * (PE, ELF, Mach-O) need no rule of their own: Tika files them under no harmless type, so they
+ * agree only with a declared program. Tika calls anything that starts with "MZ" a Windows
+ * program, so such bytes that read as text (a CSV whose first cell is "MZ…") are taken as text.
  *
  * <p>Tika's detector and registry are built once and only read afterwards, so one instance serves
  * every thread. Unknown declared names are never handed to {@code MimeTypes#forName}, which would
@@ -177,9 +177,6 @@ final class ContentSniffer {
     if (detected.equals(OCTET_STREAM) || claimed.equals(OCTET_STREAM)
         || detected.equals(claimed)) {
       return true;
-    }
-    if (isProgram(detected)) {
-      return isProgram(claimed) && related(claimed, detected);
     }
     boolean textual = isTextual(claimed);
     MediaType content = detected;
