@@ -3,7 +3,6 @@ package dev.directupload.upload;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -24,37 +23,37 @@ import org.apache.tika.mime.MimeTypes;
  *
  * <p>The bytes are named by Tika's magic-byte detector alone, never by the file's name; Tika's
  * type registry says which types are kinds of which ({@code .docx} is a zip, CSV is text). The
- * declared type and the detected one <em>agree</em> when, in this order:
+ * declared type is first put in Tika's words, with the browsers' own aliases that Tika lacks
+ * ({@code image/pjpeg}, {@code audio/mp3}; {@code application/x-zip-compressed} it knows). The
+ * declared and the detected type then <em>agree</em> as follows, in this order:
  * <ol>
- *   <li>the bytes have no known signature ({@code application/octet-stream}: they cannot
- *       contradict anything), the declaration is {@code application/octet-stream} (it claims
- *       nothing), or both are the same type after Tika's aliases and the browsers' own
- *       ({@code image/pjpeg}, {@code audio/mp3}, {@code application/x-zip-compressed});
- *   <li>the bytes are markup or script a browser may run ({@link #isScriptable}, any XML or
- *       HTML): only if such a type was declared. Under a text-like declaration, markup counts
- *       only when the text <em>begins</em> with it ({@code <} as the first character after a BOM
- *       and blanks), as browsers' own sniffing requires: Tika calls text HTML when
- *       {@code <html} or {@code <div} appears anywhere in the first 8 KiB, which a JSON string
- *       or a CSV column of web pages does;
- *   <li>the declaration is text-like (a {@code text/*} type, a kind of text/plain in Tika such as
+ *   <li>Bytes that are markup or script a browser may run ({@link #isScriptable}, or any kind of
+ *       XML or HTML in Tika) agree only with a declared type of that sort, and with any of them:
+ *       an .html page written as XHTML is no lie worth refusing, and such a declaration already
+ *       lets a browser run it. Under a text-like declaration (rule 2) markup counts only when the
+ *       text <em>begins</em> with it ({@code <} first after a BOM and blanks), as browsers' own
+ *       sniffing requires: Tika calls text HTML when {@code <html} or {@code <div} appears
+ *       anywhere in its first 8 KiB, which a JSON string or a CSV column of web pages does.
+ *   <li>A text-like declaration (a {@code text/*} type, a kind of text/plain in Tika such as
  *       JSON, a {@code +json} or {@code +xml} type, or one of the two legacy Office types that
- *       Windows and report exporters put on text: {@code application/vnd.ms-excel} on every
- *       .csv, {@code application/msword} on RTF saved as .doc) and the bytes are any text that
- *       is not markup: plain text, a mail, RTF, a shell or batch script. A script is text: it
- *       runs only when someone saves it under an executable name and runs it, and a .txt
- *       never is;
- *   <li>one is a kind of the other in Tika's registry (declared .docx, detected zip; declared
- *       zip, detected .odt; declared HEIC, detected HEIF), or both are kinds of the same
- *       container: ZIP, an OLE2 compound file or an ISO base media file. Tika tells the members
- *       of a container apart by names and brands found inside (a Word file that embeds a workbook
- *       also holds "Workbook"; an AVIF may carry the HEIF brand, a phone's MP4 the 3GP one), so
- *       only the container is trusted. Tika leaves AVIF and 3GP outside the ISO family; they are
- *       put back in here.
+ *       Windows and report exporters put on text: {@code application/vnd.ms-excel} on every .csv
+ *       and on TSV exports, {@code application/msword} on RTF saved as .doc) agrees with any text
+ *       that is not markup: plain text, a mail, RTF, a shell or batch script. A script is text:
+ *       it runs only when someone saves it under an executable name and runs it.
+ *   <li>Otherwise they agree when one is a kind of the other in Tika's registry (the same type;
+ *       declared .docx, detected zip; declared zip, detected .odt; declared HEIC, detected HEIF;
+ *       bytes without a known signature are {@code application/octet-stream}, of which every
+ *       type is a kind, so they contradict nothing), or when both are kinds of the same
+ *       container: ZIP, an OLE2 compound file, an ISO base media file. Tika tells a container's
+ *       members apart by names and brands found inside (an Excel file that embeds a Word
+ *       document holds "WordDocument" and is called Word; an AVIF may carry the HEIF brand, a
+ *       phone's MP4 the 3GP one), so only the container is trusted. Tika leaves AVIF and 3GP
+ *       outside the ISO family; they are put back in here.
  * </ol>
- * Everything else is a contradiction, such as text, HTML or a PDF declared as an image. Programs
- * (PE, ELF, Mach-O) need no rule of their own: Tika files them under no harmless type, so they
- * agree only with a declared program. Tika calls anything that starts with "MZ" a Windows
- * program, so such bytes that read as text (a CSV whose first cell is "MZ…") are taken as text.
+ * Everything else is a contradiction: text, HTML or a PDF declared as an image, PNG declared as
+ * a PDF. Programs (PE, ELF, Mach-O) need no rule of their own: Tika files them under no harmless
+ * type, so only a declared program agrees with them. Tika calls anything that starts with "MZ" a
+ * Windows program, so such bytes that read as text (a CSV whose first cell is "MZ…") are text.
  *
  * <p>Tika's detector and registry are built once and only read afterwards, so one instance serves
  * every thread. Unknown declared names are never handed to {@code MimeTypes#forName}, which would
@@ -127,21 +126,18 @@ final class ContentSniffer {
    *
    * @param declaredType the lower-case type the upload was signed for
    * @param firstBytes the object's first bytes, ideally {@link #HEAD_BYTES} of them (fewer when
-   *     the object is smaller); more are ignored
-   * @param totalSize the object's full size, which tells a cut prefix from a whole file: a
-   *     multi-byte UTF-8 character cut at the end of a prefix is dropped rather than taken for
-   *     binary
+   *     the object is smaller); more are ignored. A UTF-8 character cut at the end does not
+   *     stop text from reading as text
    */
-  Optional<String> contradiction(String declaredType, byte[] firstBytes, long totalSize) {
+  Optional<String> contradiction(String declaredType, byte[] firstBytes) {
     MediaType declared = MediaType.parse(declaredType);
     if (declared == null) {
       throw new IllegalArgumentException(
           "expected a media type such as image/png but was '" + declaredType + "'");
     }
     MediaType claimed = normalise(declared.getBaseType());
-    byte[] head = firstBytes.length < totalSize ? withoutCutCharacter(firstBytes) : firstBytes;
-    MediaType detected = detect(head);
-    if (agrees(claimed, detected, head)) {
+    MediaType detected = detect(firstBytes);
+    if (agrees(claimed, detected, firstBytes)) {
       return Optional.empty();
     }
     return Optional.of("the file's content is " + describe(detected) + ", not "
@@ -174,10 +170,6 @@ final class ContentSniffer {
   }
 
   private boolean agrees(MediaType claimed, MediaType detected, byte[] head) {
-    if (detected.equals(OCTET_STREAM) || claimed.equals(OCTET_STREAM)
-        || detected.equals(claimed)) {
-      return true;
-    }
     boolean textual = isTextual(claimed);
     MediaType content = detected;
     if (isMarkup(detected)) {
@@ -293,24 +285,5 @@ final class ContentSniffer {
       i++;
     }
     return i < head.length && head[i] == '<';
-  }
-
-  /**
-   * The prefix without a UTF-8 sequence that the cut left incomplete, so that Japanese text cut
-   * after 65,536 bytes still reads as text. Bytes that are not UTF-8 are returned as they are.
-   */
-  private static byte[] withoutCutCharacter(byte[] prefix) {
-    int end = prefix.length;
-    for (int back = 1; back <= Math.min(3, end); back++) {
-      int b = prefix[end - back] & 0xff;
-      if (b < 0x80) {
-        return prefix; // ASCII: nothing is cut
-      }
-      if (b >= 0xc0) { // the lead byte of the last sequence
-        int length = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
-        return length > back ? Arrays.copyOf(prefix, end - back) : prefix;
-      }
-    }
-    return prefix;
   }
 }
