@@ -64,7 +64,7 @@ final class ContentSniffer {
   private static final MediaType TEXT_PLAIN = MediaType.TEXT_PLAIN;
   private static final MediaType XML = MediaType.APPLICATION_XML;
   private static final MediaType HTML = MediaType.text("html");
-  /** Largest read: Tika 3.2.3 asks for 64 KiB; a later Tika asking for more must not grow the GET. */
+  /** Tika 3.2.3 asks for 64 KiB; a later Tika that asks for more must not grow the read. */
   private static final int MAX_HEAD_BYTES = 64 * 1024;
   /** How many leading bytes {@link #contradiction} looks at: the ranged GET reads this many. */
   static final int HEAD_BYTES =
@@ -91,7 +91,6 @@ final class ContentSniffer {
   /** Programs, by the Tika type their family descends from, with a name a person knows. */
   private static final Map<MediaType, String> PROGRAMS = Map.of(
       MediaType.application("x-msdownload"), "a Windows program",
-      MediaType.application("x-ms-installer"), "a Windows installer",
       MediaType.application("x-elf"), "a Linux or Unix program (ELF)");
   private static final String MACH_O = "x-mach-o";
   /** Names for the types a refusal most often shows, where Tika has none or a clumsy one. */
