@@ -1,8 +1,9 @@
 package dev.directupload.bench;
 
-import dev.directupload.upload.Upload;
+import dev.directupload.registry.Upload;
 import dev.directupload.upload.UploadIds;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -19,16 +20,17 @@ final class Entries {
     String filename = new String("holiday photo " + n + ".jpg");
     String key = "uploads/" + owner + "/2026/01/01/" + id + "/holiday_photo_" + n + ".jpg";
     Instant created = T0.plusMillis(n);
-    return new Upload(id, owner, key, filename, "image/jpeg", 1_000_000L + n,
-        Optional.of(new String("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")), created,
-        created.plusSeconds(4500), Optional.empty(), Optional.empty());
+    return new Upload(id, owner, owner, key, filename, "image/jpeg", 1_000_000L + n,
+        Optional.of(new String("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")), Map.of(),
+        created, created.plusSeconds(4500), Optional.empty(), Optional.empty(), Optional.empty());
   }
 
-  /** Completed {@code n} ms after T0 (its store's last-modified time). */
+  /**
+   * Completed {@code n} ms after T0 (its store's last-modified time), with the ETag the store
+   * gave (a quoted MD5 in hex, as S3 gives for a single PUT).
+   */
   static Upload completed(String owner, int n) {
-    Upload p = pending(owner, n);
-    return new Upload(p.id(), p.owner(), p.key(), p.filename(), p.contentType(), p.size(),
-        p.checksumSha256(), p.createdAt(), p.expiresAt(), Optional.of(T0.plusMillis(n + 500)),
-        Optional.empty());
+    return pending(owner, n).completed(T0.plusMillis(n + 500), Optional.of(new String(
+        String.format("\"%032x\"", 0x5eed_0000_0000L + n))));
   }
 }

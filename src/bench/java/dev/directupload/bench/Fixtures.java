@@ -23,7 +23,7 @@ final class Fixtures {
       Optional.of("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="),
       Map.of("upload-id", "01JDQ5J0Q7Z4XW6V2T8N9K3M5P", "filename", "holiday%20photo%20(1).jpg",
           "owner", "anonymous"),
-      false, Duration.ofMinutes(15));
+      false, Duration.ofMinutes(15), Optional.empty(), true);
 
   private Fixtures() {}
 

@@ -1,9 +1,10 @@
 package dev.directupload.bench;
 
+import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.S3ObjectStore;
+import dev.directupload.upload.Caller;
 import dev.directupload.upload.PresignedUpload;
-import dev.directupload.upload.UploadRegistry;
 import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
 import java.net.URI;
@@ -47,6 +48,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 @Fork(value = 1, jvmArgs = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
 public class PresignBench {
+  static final Caller CALLER = Caller.anonymous("127.0.0.1");
   private S3Presigner sdkPresigner;
   private SdkPresignerStore sdkStore;
   private S3ObjectStore leanStore;
@@ -89,10 +91,8 @@ public class PresignBench {
   /** A fresh registry per iteration: the service path adds a pending entry per call. */
   @Setup(Level.Iteration)
   public void freshServices() {
-    leanService = new UploadService(Fixtures.settings(), leanStore, new UploadRegistry(
-        100_000_000), Clock.systemUTC());
-    sdkService = new UploadService(Fixtures.settings(), sdkStore, new UploadRegistry(
-        100_000_000), Clock.systemUTC());
+    leanService = new UploadService(Fixtures.settings(), leanStore, new MemoryRegistry(), Clock.systemUTC());
+    sdkService = new UploadService(Fixtures.settings(), sdkStore, new MemoryRegistry(), Clock.systemUTC());
   }
 
   @TearDown(Level.Trial)
@@ -134,11 +134,11 @@ public class PresignBench {
 
   @Benchmark
   public PresignedUpload servicePresignLean() {
-    return leanService.presign("anonymous", request);
+    return leanService.presign(CALLER, request);
   }
 
   @Benchmark
   public PresignedUpload servicePresignSdk() {
-    return sdkService.presign("anonymous", request);
+    return sdkService.presign(CALLER, request);
   }
 }

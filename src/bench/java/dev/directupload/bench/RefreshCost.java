@@ -2,8 +2,9 @@ package dev.directupload.bench;
 
 import dev.directupload.config.Settings;
 import dev.directupload.local.LocalS3;
+import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.storage.S3ObjectStore;
-import dev.directupload.upload.UploadRegistry;
+import dev.directupload.upload.Caller;
 import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
 import java.time.Clock;
@@ -49,10 +50,10 @@ public final class RefreshCost {
           (System.nanoTime() - start) / 1e9);
 
       try (S3ObjectStore objects = S3ObjectStore.create(settings, credentials)) {
-        UploadService here = new UploadService(settings, objects, new UploadRegistry(1_000_000),
+        UploadService here = new UploadService(settings, objects, new MemoryRegistry(),
             Clock.systemUTC());
         UploadService elsewhere = new UploadService(settings, objects,
-            new UploadRegistry(1_000_000), Clock.systemUTC());
+            new MemoryRegistry(), Clock.systemUTC());
         start = System.nanoTime();
         here.rebuildIndex();
         System.out.printf("full rebuild (list + HeadObject each): %.0f ms%n",
@@ -71,14 +72,14 @@ public final class RefreshCost {
 
         List<String> completed = new ArrayList<>();
         for (int i = 0; i < changes; i++) {
-          var presigned = elsewhere.presign("anonymous",
+          var presigned = elsewhere.presign(Caller.anonymous("127.0.0.1"),
               new UploadRequest("c" + i + ".txt", "text/plain", 1L, null));
           s3.putObject(r -> r.bucket("refresh").key(presigned.upload().key())
               .contentType("text/plain").metadata(Map.of(
                   "upload-id", presigned.upload().id(),
                   "filename", "c" + presigned.upload().id() + ".txt",
                   "owner", "anonymous")), RequestBody.fromString("x"));
-          elsewhere.complete("anonymous", presigned.upload().id());
+          elsewhere.complete(Caller.anonymous("127.0.0.1"), presigned.upload().id());
           completed.add(presigned.upload().id());
         }
         long t = System.nanoTime();

@@ -1,8 +1,9 @@
 package dev.directupload.bench;
 
-import dev.directupload.upload.FilePage;
-import dev.directupload.upload.Upload;
-import dev.directupload.upload.UploadRegistry;
+import dev.directupload.registry.FilePage;
+import dev.directupload.registry.Limits;
+import dev.directupload.registry.MemoryRegistry;
+import dev.directupload.registry.Upload;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,26 +33,27 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgs = {"-Xms3g", "-Xmx3g"})
 public class RegistryBench {
   static final String OWNER = "alice";
+  static final Limits ROOMY = new Limits(100_000_000, 100_000_000, 0, 0);
 
   @State(Scope.Benchmark)
   public static class Million {
-    UploadRegistry registry;
+    MemoryRegistry registry;
     List<String> cursors = new ArrayList<>();
     int next;
 
     @Setup(Level.Trial)
     public void fill() {
-      registry = new UploadRegistry(10_000);
+      registry = new MemoryRegistry();
       for (int i = 0; i < 1_000_000; i++) {
         registry.addCompleted(Entries.completed(OWNER, i));
       }
       // 1,000 pending uploads, 10 of which have expired by "now" below.
       for (int i = 0; i < 1_000; i++) {
         Upload p = Entries.pending(OWNER, i);
-        registry.addPending(new Upload(p.id(), p.owner(), p.key(), p.filename(),
-            p.contentType(), p.size(), p.checksumSha256(), p.createdAt(),
-            Entries.T0.plusSeconds(i < 10 ? 1 : 1_000_000), p.completedAt(), Optional.empty()),
-            Entries.T0);
+        registry.addPending(new Upload(p.id(), p.owner(), p.client(), p.key(), p.filename(),
+            p.contentType(), p.size(), p.checksumSha256(), p.metadata(), p.createdAt(),
+            Entries.T0.plusSeconds(i < 10 ? 1 : 1_000_000), p.completedAt(), p.etag(),
+            Optional.empty()), ROOMY, Entries.T0);
       }
       Optional<String> cursor = Optional.empty();
       int page = 0;
@@ -78,18 +80,18 @@ public class RegistryBench {
 
   @Benchmark
   public List<Upload> expiredPendingAmongAMillion(Million m) {
-    return m.registry.expiredPending(Entries.T0.plusSeconds(2));
+    return m.registry.expiredPending(Entries.T0.plusSeconds(2), 1000);
   }
 
   @State(Scope.Thread)
   public static class Cycle {
-    UploadRegistry registry;
+    MemoryRegistry registry;
     Upload[] uploads;
     int next;
 
     @Setup(Level.Iteration)
     public void fresh() {
-      registry = new UploadRegistry(100_000_000);
+      registry = new MemoryRegistry();
       uploads = new Upload[1 << 16];
       for (int i = 0; i < uploads.length; i++) {
         uploads[i] = Entries.pending(OWNER, i);
@@ -102,8 +104,8 @@ public class RegistryBench {
   @Benchmark
   public Optional<Upload> addThenComplete(Cycle c) {
     Upload u = c.uploads[c.next++ & (c.uploads.length - 1)];
-    c.registry.remove(u.id());
-    c.registry.addPending(u, Entries.T0);
-    return c.registry.markCompleted(u.id(), Instant.ofEpochMilli(c.next));
+    c.registry.remove(u.id(), null);
+    c.registry.addPending(u, ROOMY, Entries.T0);
+    return c.registry.markCompleted(u.id(), Instant.ofEpochMilli(c.next), Optional.empty());
   }
 }

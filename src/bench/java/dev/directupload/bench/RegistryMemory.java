@@ -1,6 +1,6 @@
 package dev.directupload.bench;
 
-import dev.directupload.upload.UploadRegistry;
+import dev.directupload.registry.MemoryRegistry;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 
@@ -18,7 +18,7 @@ public final class RegistryMemory {
   public static void main(String[] args) throws Exception {
     int count = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    UploadRegistry registry = new UploadRegistry(10_000);
+    MemoryRegistry registry = new MemoryRegistry();
     long before = usedAfterGc(memory);
     for (int i = 0; i < count; i++) {
       registry.addCompleted(Entries.completed("owner-" + (i % 10), i));

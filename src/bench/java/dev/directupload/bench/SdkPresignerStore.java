@@ -78,7 +78,8 @@ final class SdkPresignerStore implements ObjectStore {
   }
 
   @Override
-  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts) {
+  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts,
+      boolean writeOnce) {
     throw new UnsupportedOperationException();
   }
 
@@ -119,7 +120,17 @@ final class SdkPresignerStore implements ObjectStore {
   }
 
   @Override
-  public void checkBucket() {
+  public void checkBucket(String prefix) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<byte[]> readFirstBytes(String key, int max) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public Optional<Boolean> isPubliclyReadable(String key) {
     throw new UnsupportedOperationException();
   }
 

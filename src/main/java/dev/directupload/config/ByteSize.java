@@ -39,6 +39,28 @@ public final class ByteSize {
     }
   }
 
+  /**
+   * A setting's value as its author most likely wrote it: in whole decimal units when it is a
+   * whole number of them and not of binary ones (20000000 → "20 MB", where {@link #format} would
+   * say "19.1 MiB"), else as {@link #format} does (5368709120 → "5 GiB").
+   */
+  public static String formatAsWritten(long bytes) {
+    String[] units = {"KB", "MB", "GB", "TB", "PB"};
+    long unit = 1;
+    String decimal = null;
+    for (String name : units) {
+      if (bytes / 1000 < unit) {
+        break;
+      }
+      unit *= 1000;
+      if (bytes % unit == 0) {
+        decimal = (bytes / unit) + " " + name;
+      }
+    }
+    boolean wholeBinary = bytes >= 1024 && bytes % 1024 == 0;
+    return decimal != null && !wholeBinary ? decimal : format(bytes);
+  }
+
   /** 1536 → "1.5 KiB": for log lines and messages people read. */
   public static String format(long bytes) {
     if (bytes < 1024) {

@@ -27,7 +27,10 @@ import java.util.regex.Pattern;
  * @param allowedTypes lower-case media types; {@code image/*} allows a family, a lone star pair all
  * @param urlExpiry how long a presigned URL stays valid
  * @param publicRead sign {@code x-amz-acl: public-read} so objects are readable by URL
- * @param maxPending how many signed-but-unfinished uploads the index holds at most
+ * @param maxPending how many signed-but-unfinished uploads the index holds at most, in all: a
+ *     bound on memory, not on any one caller
+ * @param maxPendingPerUser how many unfinished uploads one user (or one anonymous caller's
+ *     network) may have: one caller can never take everyone's room
  * @param publicOrigin the page's origin as browsers see it ({@code https://app.example.com}), for
  *     the CORS self-check; empty means the origin of each request
  * @param allowedOrigins other origins whose pages may call the state-changing API
@@ -35,7 +38,10 @@ import java.util.regex.Pattern;
  * @param storageTimeout how long one call to the store may take, retries included
  * @param authRole when set, the API requires an authenticated user in this role
  * @param indexRefresh how often the index reads what other instances over the same bucket
- *     completed or deleted; zero turns the records and the reading off (a single instance)
+ *     completed or deleted; zero turns the reading off (a single instance)
+ * @param writeOnce sign {@code If-None-Match: *} into every PUT, so the store refuses a second
+ *     write to an upload's key while its URL lives
+ * @param bodyTimeout how long a request body may take to arrive in full
  */
 public record Settings(
     String bucket,
@@ -50,12 +56,15 @@ public record Settings(
     Duration urlExpiry,
     boolean publicRead,
     int maxPending,
+    int maxPendingPerUser,
     Optional<String> publicOrigin,
     List<String> allowedOrigins,
     int rateLimit,
     Duration storageTimeout,
     Optional<String> authRole,
-    Duration indexRefresh) {
+    Duration indexRefresh,
+    boolean writeOnce,
+    Duration bodyTimeout) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -77,15 +86,21 @@ public record Settings(
   public static final Duration DEFAULT_URL_EXPIRY = Duration.ofMinutes(15);
   /** SigV4 presigned URLs are valid for at most seven days. */
   public static final Duration MAX_URL_EXPIRY = Duration.ofDays(7);
-  public static final int DEFAULT_MAX_PENDING = 10_000;
+  /** About 70 MB of heap when full: the bound protects memory; fairness is per user. */
+  public static final int DEFAULT_MAX_PENDING = 100_000;
+  /** A folder of a hundred files dropped at once still goes up without waiting. */
+  public static final int DEFAULT_MAX_PENDING_PER_USER = 100;
+  /** A JSON body of at most 16 KiB that takes longer than this is not a client, it is an attack. */
+  public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(10);
 
   /**
    * Safe by default: formats a browser will not run as a page. SVG and HTML are left out on
    * purpose (both can carry script); {@code application/x-zip-compressed} is what Windows
-   * browsers report for .zip files.
+   * browsers report for .zip files, {@code image/heif} what Chromium reports for .heic photos.
    */
   public static final List<String> DEFAULT_ALLOWED_TYPES = List.of(
       "image/jpeg", "image/png", "image/gif", "image/webp", "image/avif", "image/heic",
+      "image/heif",
       "application/pdf", "text/plain", "text/csv", "application/json",
       "application/zip", "application/x-zip-compressed",
       "video/mp4", "audio/mpeg",
@@ -129,12 +144,15 @@ public record Settings(
         r.value("url-expiry", DEFAULT_URL_EXPIRY, Settings::urlExpiry),
         r.value("public-read", false, Settings::bool),
         r.value("max-pending", DEFAULT_MAX_PENDING, Settings::maxPending),
+        r.value("max-pending-per-user", DEFAULT_MAX_PENDING_PER_USER, Settings::maxPending),
         r.optional("public-origin", Settings::publicOrigin),
         r.value("allowed-origins", List.of(), Settings::allowedOrigins),
         r.value("rate-limit", DEFAULT_RATE_LIMIT, Settings::rateLimit),
         r.value("storage-timeout", DEFAULT_STORAGE_TIMEOUT, Settings::storageTimeout),
         r.optional("auth-role", Settings::authRole),
-        r.value("index-refresh", DEFAULT_INDEX_REFRESH, Settings::indexRefresh));
+        r.value("index-refresh", DEFAULT_INDEX_REFRESH, Settings::indexRefresh),
+        r.value("write-once", true, Settings::bool),
+        r.value("body-timeout", DEFAULT_BODY_TIMEOUT, Settings::bodyTimeout));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -163,12 +181,15 @@ public record Settings(
         + ", url-expiry=" + urlExpiry
         + ", public-read=" + publicRead
         + ", max-pending=" + maxPending
+        + ", max-pending-per-user=" + maxPendingPerUser
         + ", public-origin=" + publicOrigin.orElse("(from each request)")
         + ", allowed-origins=" + (allowedOrigins.isEmpty() ? "(none)" : String.join(",", allowedOrigins))
         + ", rate-limit=" + (rateLimit == 0 ? "off" : rateLimit + "/min")
         + ", storage-timeout=" + storageTimeout
         + ", auth-role=" + authRole.orElse("(none: anonymous)")
-        + ", index-refresh=" + (indexRefresh.isZero() ? "off" : indexRefresh);
+        + ", index-refresh=" + (indexRefresh.isZero() ? "off" : indexRefresh)
+        + ", write-once=" + writeOnce
+        + ", body-timeout=" + bodyTimeout;
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -343,6 +364,14 @@ public record Settings(
     if (!d.isZero()
         && (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0)) {
       throw new IllegalArgumentException("expected PT0S (off) or PT1S..PT1H but was " + d);
+    }
+    return d;
+  }
+
+  private static Duration bodyTimeout(String v) {
+    Duration d = duration(v);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(2)) > 0) {
+      throw new IllegalArgumentException("expected PT1S..PT2M but was " + d);
     }
     return d;
   }

@@ -28,9 +28,11 @@ public interface ObjectStore {
 
   /**
    * Joins {@code parts} into the object. Returns false when the store knows no such upload (it
-   * was completed or aborted meanwhile).
+   * was completed or aborted meanwhile). With {@code writeOnce} the store is asked not to
+   * replace an object already at the key.
    */
-  boolean completeMultipart(String key, String uploadId, List<StoredPart> parts);
+  boolean completeMultipart(String key, String uploadId, List<StoredPart> parts,
+      boolean writeOnce);
 
   /** Aborts the upload and frees its parts; aborting an unknown upload is not an error. */
   void abortMultipart(String key, String uploadId);
@@ -46,6 +48,18 @@ public interface ObjectStore {
 
   /** The object's size, type and metadata, or empty when there is no object at that key. */
   Optional<StoredObject> head(String key);
+
+  /**
+   * Up to {@code max} leading bytes of the object (fewer when it is shorter), or empty when there
+   * is no object at that key.
+   */
+  Optional<byte[]> readFirstBytes(String key, int max);
+
+  /**
+   * Whether the object's ACL lets anyone read it; empty when the store cannot tell (it has no
+   * ACLs, or our credentials may not read them).
+   */
+  Optional<Boolean> isPubliclyReadable(String key);
 
   /** Deletes the object; deleting a missing key is not an error. */
   void delete(String key);
@@ -68,8 +82,11 @@ public interface ObjectStore {
   /** The bytes of a small object written by {@link #putRecord}, or empty when there is none. */
   Optional<byte[]> getRecord(String key);
 
-  /** Returns normally when the bucket exists and can be listed with our credentials. */
-  void checkBucket();
+  /**
+   * Returns normally when the bucket exists and its keys under {@code prefix} can be listed with
+   * our credentials (a policy may allow listing only under the prefix).
+   */
+  void checkBucket(String prefix);
 
   /**
    * Asks the bucket, as a browser would before an upload, whether a page at {@code origin} may

@@ -115,10 +115,19 @@ final class QuerySigner {
     Map<String, String> toSend = new LinkedHashMap<>();
     StringBuilder canonicalHeaders = new StringBuilder(256);
     StringBuilder signedHeaders = new StringBuilder(128);
+    if (spec.contentDisposition().isPresent()) {
+      String disposition = spec.contentDisposition().get();
+      header(canonicalHeaders, signedHeaders, "content-disposition", disposition);
+      toSend.put("content-disposition", disposition);
+    }
     header(canonicalHeaders, signedHeaders, "content-length", Long.toString(spec.size()));
     header(canonicalHeaders, signedHeaders, "content-type", spec.contentType());
     toSend.put("content-type", spec.contentType());
     header(canonicalHeaders, signedHeaders, "host", host);
+    if (spec.writeOnce()) {
+      header(canonicalHeaders, signedHeaders, "if-none-match", "*");
+      toSend.put("if-none-match", "*");
+    }
     if (spec.publicRead()) {
       header(canonicalHeaders, signedHeaders, "x-amz-acl", "public-read");
       toSend.put("x-amz-acl", "public-read");

@@ -149,6 +149,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       String uploadId = s3.createMultipartUpload(r -> {
         r.bucket(bucket).key(spec.key()).contentType(spec.contentType())
             .metadata(spec.metadata()).checksumAlgorithm(ChecksumAlgorithm.SHA256);
+        spec.contentDisposition().ifPresent(r::contentDisposition);
         if (spec.publicRead()) {
           r.acl(ObjectCannedACL.PUBLIC_READ);
         }
@@ -196,17 +197,23 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
-  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts) {
+  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts,
+      boolean writeOnce) {
     List<CompletedPart> completed = new ArrayList<>(parts.size());
     for (StoredPart part : parts) {
       completed.add(CompletedPart.builder().partNumber(part.partNumber()).eTag(part.etag())
           .checksumSHA256(part.checksumSha256().orElse(null)).build());
     }
     try {
-      var answer = s3.completeMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(uploadId)
-          .multipartUpload(m -> m.parts(completed))
-          .overrideConfiguration(o -> o.apiCallTimeout(JOIN_TIMEOUT)
-              .apiCallAttemptTimeout(JOIN_TIMEOUT)));
+      var answer = s3.completeMultipartUpload(r -> {
+        r.bucket(bucket).key(key).uploadId(uploadId)
+            .multipartUpload(m -> m.parts(completed))
+            .overrideConfiguration(o -> o.apiCallTimeout(JOIN_TIMEOUT)
+                .apiCallAttemptTimeout(JOIN_TIMEOUT));
+        if (writeOnce) {
+          r.ifNoneMatch("*");
+        }
+      });
       if (answer.eTag() == null) {
         throw incomplete("completing a multipart upload");
       }
@@ -275,7 +282,8 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         throw incomplete("reading object metadata");
       }
       return Optional.of(new StoredObject(key, head.contentLength(), head.contentType(),
-          head.lastModified(), head.metadata(), Optional.ofNullable(head.checksumSHA256())));
+          head.lastModified(), head.metadata(), Optional.ofNullable(head.checksumSHA256()),
+          Optional.ofNullable(head.eTag()), servingHeaders(head)));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         return Optional.empty();
@@ -283,6 +291,73 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
       throw failure("reading object metadata", e);
     } catch (SdkException e) {
       throw failure("reading object metadata", e);
+    }
+  }
+
+  /** What the object carries that changes how it is served; see {@link StoredObject}. */
+  private static Map<String, String> servingHeaders(HeadObjectResponse head) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    putIfSet(headers, "content-encoding", head.contentEncoding());
+    putIfSet(headers, "cache-control", head.cacheControl());
+    putIfSet(headers, "content-disposition", head.contentDisposition());
+    putIfSet(headers, "x-amz-website-redirect-location", head.websiteRedirectLocation());
+    String storageClass = head.storageClassAsString();
+    if (storageClass != null && !storageClass.isEmpty() && !storageClass.equals("STANDARD")) {
+      headers.put("x-amz-storage-class", storageClass);
+    }
+    return headers;
+  }
+
+  private static void putIfSet(Map<String, String> headers, String name, String value) {
+    if (value != null && !value.isEmpty()) {
+      headers.put(name, value);
+    }
+  }
+
+  @Override
+  public Optional<byte[]> readFirstBytes(String key, int max) {
+    try {
+      var answer = s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)
+          .range("bytes=0-" + (max - 1)));
+      byte[] body = answer.asByteArray();
+      Long length = answer.response().contentLength();
+      if (length == null || length != body.length || body.length > max) {
+        throw incomplete("reading the start of an object");
+      }
+      return Optional.of(body);
+    } catch (S3Exception e) {
+      if (e.statusCode() == 404) {
+        return Optional.empty();
+      }
+      if (e.statusCode() == 416) {
+        return Optional.of(new byte[0]); // an empty object has no byte 0
+      }
+      throw failure("reading the start of an object", e);
+    } catch (SdkException e) {
+      throw failure("reading the start of an object", e);
+    }
+  }
+
+  @Override
+  public Optional<Boolean> isPubliclyReadable(String key) {
+    try {
+      var acl = s3.getObjectAcl(r -> r.bucket(bucket).key(key));
+      boolean open = acl.grants().stream().anyMatch(g -> g.grantee() != null
+          && g.grantee().uri() != null
+          && (g.grantee().uri().endsWith("/global/AllUsers")
+              || g.grantee().uri().endsWith("/global/AuthenticatedUsers"))
+          && (g.permissionAsString().equals("READ")
+              || g.permissionAsString().equals("FULL_CONTROL")));
+      return Optional.of(open);
+    } catch (S3Exception e) {
+      // No ACLs on this store (R2 answers 501), or the policy does not grant s3:GetObjectAcl.
+      if (e.statusCode() == 400 || e.statusCode() == 403 || e.statusCode() == 404
+          || e.statusCode() == 501) {
+        return Optional.empty();
+      }
+      throw failure("reading an object's ACL", e);
+    } catch (SdkException e) {
+      throw failure("reading an object's ACL", e);
     }
   }
 
@@ -399,11 +474,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
-  public void checkBucket() {
+  public void checkBucket(String prefix) {
     try {
       // A one-key listing rather than HeadBucket: its answer names the bucket, so a connection
-      // cut after the status line (an empty "200") is not mistaken for a healthy store.
-      String listed = s3.listObjectsV2(r -> r.bucket(bucket).maxKeys(1)).name();
+      // cut after the status line (an empty "200") is not mistaken for a healthy store. Under
+      // the prefix, so that a policy allowing s3:ListBucket only there passes.
+      String listed = s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(1)).name();
       if (!bucket.equals(listed)) {
         throw incomplete("checking the bucket");
       }

@@ -19,7 +19,9 @@ import java.util.stream.Collectors;
 
 /**
  * Sends the bucket the CORS preflight a browser sends before each upload, and says what is
- * missing. The answer is kept for a minute: health checks come often, bucket rules rarely change.
+ * missing. Each origin's answer is kept for a minute: health checks come often, bucket rules
+ * rarely change. At most {@link #MAX_ORIGINS} origins are kept: a caller inventing {@code Host}
+ * headers gets no new preflight sent for each one, only "not checked".
  */
 final class CorsCheck {
   static final Duration CACHE = Duration.ofMinutes(1);
@@ -29,9 +31,10 @@ final class CorsCheck {
   private final Settings settings;
   private final ObjectStore store;
   private final Clock clock;
-  private volatile Cached last;
+  static final int MAX_ORIGINS = 32;
+  private final Map<String, Cached> cache = new java.util.concurrent.ConcurrentHashMap<>();
 
-  private record Cached(String origin, Instant at, CorsStatus status) {}
+  private record Cached(Instant at, CorsStatus status) {}
 
   CorsCheck(Settings settings, ObjectStore store, Clock clock) {
     this.settings = settings;
@@ -39,12 +42,21 @@ final class CorsCheck {
     this.clock = clock;
   }
 
-  /** The status for a page at {@code origin}, at most a minute old. */
-  CorsStatus check(String origin) {
+  /**
+   * The status for a page at {@code origin}, at most a minute old; empty when too many other
+   * origins were checked within the minute.
+   */
+  Optional<CorsStatus> check(String origin) {
     Instant now = clock.instant();
-    Cached cached = last;
-    if (cached != null && cached.origin.equals(origin) && now.isBefore(cached.at.plus(CACHE))) {
-      return cached.status;
+    Cached cached = cache.get(origin);
+    if (cached != null && now.isBefore(cached.at.plus(CACHE))) {
+      return Optional.of(cached.status);
+    }
+    if (cached == null && cache.size() >= MAX_ORIGINS) {
+      cache.values().removeIf(c -> !now.isBefore(c.at.plus(CACHE)));
+      if (cache.size() >= MAX_ORIGINS) {
+        return Optional.empty();
+      }
     }
     Optional<String> problem;
     try {
@@ -55,14 +67,18 @@ final class CorsCheck {
           + origin + " cannot be checked.");
     }
     CorsStatus status = new CorsStatus(problem.isEmpty(), origin, problem, rules(origin));
-    last = new Cached(origin, now, status);
-    return status;
+    cache.put(origin, new Cached(now, status));
+    return Optional.of(status);
   }
 
   /** The headers a browser sends with its PUT, as the preflight names them. */
   List<String> signedHeaders() {
-    List<String> headers = new ArrayList<>(List.of("content-type", "x-amz-checksum-sha256",
-        "x-amz-meta-filename", "x-amz-meta-owner", "x-amz-meta-upload-id"));
+    List<String> headers = new ArrayList<>(List.of("content-type"));
+    if (settings.writeOnce()) {
+      headers.add("if-none-match");
+    }
+    headers.addAll(List.of("x-amz-checksum-sha256", "x-amz-meta-filename", "x-amz-meta-owner",
+        "x-amz-meta-upload-id"));
     if (settings.publicRead()) {
       headers.add("x-amz-acl");
     }
@@ -109,10 +125,16 @@ final class CorsCheck {
     Map<String, Object> rule = new LinkedHashMap<>();
     rule.put("AllowedOrigins", List.of(origin));
     rule.put("AllowedMethods", List.of("PUT", "GET", "HEAD"));
-    List<String> headers = new ArrayList<>(List.of("content-type", "x-amz-checksum-sha256",
-        "x-amz-meta-*"));
+    List<String> headers = new ArrayList<>(List.of("content-type"));
+    if (settings.writeOnce()) {
+      headers.add("if-none-match");
+    }
+    headers.addAll(List.of("x-amz-checksum-sha256", "x-amz-meta-*"));
     if (settings.publicRead()) {
       headers.add("x-amz-acl");
+    }
+    if (settings.allowedTypes().stream().anyMatch(ContentSniffer::isScriptable)) {
+      headers.add("content-disposition");
     }
     rule.put("AllowedHeaders", headers);
     rule.put("ExposeHeaders", List.of("ETag"));

@@ -1,8 +1,12 @@
 package dev.directupload.upload;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Which media types each common extension may carry, as browsers and operating systems report
@@ -63,6 +67,31 @@ final class MediaTypes {
   /** True when some extension claims this type. */
   static boolean isKnown(String mediaType) {
     return KNOWN.contains(mediaType);
+  }
+
+  /**
+   * The extensions (without the dot) each allowed type is known by, for a page that shows types
+   * as extensions and fills in the type a browser did not report: {@code image/*} stands for
+   * every image type we know, a lone star pair for every type.
+   */
+  static Map<String, List<String>> extensionsOf(List<String> allowedTypes) {
+    Map<String, List<String>> result = new TreeMap<>();
+    for (String type : KNOWN) {
+      boolean allowed = allowedTypes.stream().anyMatch(a -> a.equals(type) || a.equals("*/*")
+          || (a.endsWith("/*") && type.startsWith(a.substring(0, a.length() - 1))));
+      if (!allowed) {
+        continue;
+      }
+      List<String> extensions = new ArrayList<>();
+      BY_EXTENSION.forEach((extension, types) -> {
+        if (types.contains(type)) {
+          extensions.add(extension);
+        }
+      });
+      Collections.sort(extensions);
+      result.put(type, List.copyOf(extensions));
+    }
+    return result;
   }
 
   /** Every type some extension claims. */

@@ -1,5 +1,7 @@
 package dev.directupload.upload;
 
+import dev.directupload.registry.MultipartPlan;
+import dev.directupload.registry.Upload;
 import dev.directupload.storage.ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -8,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -16,7 +19,8 @@ import java.util.function.Consumer;
  * JVM, knows each one's plan, so any instance can sign its parts and complete it, and a restart
  * keeps it resumable. One small object per upload
  * ({@code <prefix>.direct-upload/multipart/<id>}, lines of {@code name=percent-encoded value}),
- * written when it starts and deleted when it ends.
+ * written when it is signed (with several instances) or started in the store, and deleted when it
+ * ends. Extra metadata pairs are lines named {@code meta.<name>}.
  */
 final class MultipartRecords {
   private final ObjectStore store;
@@ -32,15 +36,17 @@ final class MultipartRecords {
     Map<String, String> fields = new LinkedHashMap<>();
     fields.put("id", upload.id());
     fields.put("owner", upload.owner());
+    fields.put("client", upload.client());
     fields.put("key", upload.key());
     fields.put("filename", upload.filename());
     fields.put("contentType", upload.contentType());
     fields.put("size", Long.toString(upload.size()));
     fields.put("createdAt", upload.createdAt().toString());
     fields.put("expiresAt", upload.expiresAt().toString());
-    fields.put("storeUploadId", plan.storeUploadId());
+    plan.storeUploadId().ifPresent(id -> fields.put("storeUploadId", id));
     fields.put("partSize", Long.toString(plan.partSize()));
     fields.put("partCount", Integer.toString(plan.partCount()));
+    upload.metadata().forEach((name, value) -> fields.put("meta." + name, value));
     StringBuilder text = new StringBuilder();
     fields.forEach((name, value) ->
         text.append(name).append('=').append(PercentEncoding.encode(value)).append('\n'));
@@ -90,12 +96,21 @@ final class MultipartRecords {
       if (!id.equals(fields.get("id"))) {
         return Optional.empty();
       }
-      MultipartPlan plan = new MultipartPlan(fields.get("storeUploadId"),
+      MultipartPlan plan = new MultipartPlan(Optional.ofNullable(fields.get("storeUploadId")),
           Long.parseLong(fields.get("partSize")), Integer.parseInt(fields.get("partCount")));
-      return Optional.of(new Upload(id, fields.get("owner"), fields.get("key"),
-          fields.get("filename"), fields.get("contentType"), Long.parseLong(fields.get("size")),
-          Optional.empty(), Instant.parse(fields.get("createdAt")),
-          Instant.parse(fields.get("expiresAt")), Optional.empty(), Optional.of(plan)));
+      Map<String, String> extra = new HashMap<>();
+      fields.forEach((name, value) -> {
+        if (name.startsWith("meta.")) {
+          extra.put(name.substring(5), value);
+        }
+      });
+      String owner = Objects.requireNonNull(fields.get("owner"));
+      return Optional.of(new Upload(id, owner, fields.getOrDefault("client", owner),
+          Objects.requireNonNull(fields.get("key")), Objects.requireNonNull(fields.get("filename")),
+          Objects.requireNonNull(fields.get("contentType")), Long.parseLong(fields.get("size")),
+          Optional.empty(), extra, Instant.parse(fields.get("createdAt")),
+          Instant.parse(fields.get("expiresAt")), Optional.empty(), Optional.empty(),
+          Optional.of(plan)));
     } catch (RuntimeException e) {
       // A record we cannot read (cut short, written by hand) is no upload anyone can resume.
       return Optional.empty();

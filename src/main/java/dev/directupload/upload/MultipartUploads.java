@@ -5,6 +5,10 @@ import static dev.directupload.upload.StoreCalls.quietly;
 import static dev.directupload.upload.StoreCalls.unavailable;
 
 import dev.directupload.config.Settings;
+import dev.directupload.registry.Limits;
+import dev.directupload.registry.MultipartPlan;
+import dev.directupload.registry.Registry;
+import dev.directupload.registry.Upload;
 import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.OpenMultipart;
@@ -24,54 +28,52 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The multipart side of the use cases: a large file's upload is started in the store and
- * recorded there, its parts are signed on request, checked against the plan and joined, and an
- * upload nobody finishes is aborted. {@link UploadService} finds the upload and checks the owner;
- * this class is handed the upload.
+ * The multipart side of the use cases. A large file's upload costs nothing in the store until
+ * its first part is signed: only then is the store's multipart upload started (and, without a
+ * shared database, recorded in the bucket so any instance can sign its parts and a restart
+ * keeps it resumable). Its parts are signed on request, checked against the plan and joined, and
+ * an upload nobody finishes is aborted. {@link UploadService} finds the upload and checks the
+ * owner; this class is handed the upload.
  */
 final class MultipartUploads {
   private final Settings settings;
   private final ObjectStore store;
-  private final UploadRegistry registry;
+  private final Registry registry;
   private final UploadRules rules;
   private final MultipartRecords records;
   private final Clock clock;
+  /** Records in the bucket: only when the registry is not a database every instance shares. */
+  private final boolean recordsInBucket;
+  /** Other instances may be asked about an upload this one signed: record it when it is signed. */
+  private final boolean severalInstances;
 
-  MultipartUploads(Settings settings, ObjectStore store, UploadRegistry registry,
-      UploadRules rules, Clock clock) {
+  MultipartUploads(Settings settings, ObjectStore store, Registry registry, UploadRules rules,
+      Clock clock) {
     this.settings = settings;
     this.store = store;
     this.registry = registry;
     this.rules = rules;
     this.records = new MultipartRecords(store, settings.keyPrefix());
     this.clock = clock;
+    this.recordsInBucket = !registry.knowsEveryUpload();
+    this.severalInstances = recordsInBucket && !settings.indexRefresh().isZero();
   }
 
   /**
-   * Starts the multipart upload of a new pending upload: in the store, in the index and as a
-   * record in the bucket, or none of them.
+   * A new multipart upload was admitted to the registry. With several instances over the bucket
+   * its plan is recorded now, so that whichever instance is asked for its first parts knows it;
+   * a single instance records it only when it starts in the store.
    */
-  Upload start(String id, String owner, String key, String filename, String contentType,
-      long size, Map<String, String> metadata, Instant now) {
-    String storeUploadId = guard(() -> store.startMultipart(
-        new MultipartSpec(key, contentType, metadata, settings.publicRead())));
-    Upload upload = new Upload(id, owner, key, filename, contentType, size, Optional.empty(),
-        now, now.plus(UploadService.MULTIPART_LIFETIME), Optional.empty(),
-        Optional.of(MultipartPlan.of(storeUploadId, size, settings)));
-    try {
-      registry.addPending(upload, now);
-    } catch (ApiException e) {
-      quietly("abort the multipart upload of " + id, () -> abort(upload));
-      throw e;
+  void signed(Upload upload) {
+    if (!severalInstances) {
+      return;
     }
     try {
       records.write(upload);
     } catch (StorageException e) {
-      registry.remove(id);
-      quietly("abort the multipart upload of " + id, () -> abort(upload));
+      registry.removeIfPending(upload.id(), null);
       throw unavailable(e);
     }
-    return upload;
   }
 
   /** See {@link UploadService#signParts}. */
@@ -81,10 +83,8 @@ final class MultipartUploads {
       throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to "
           + UploadService.MAX_PARTS_PER_REQUEST + " parts per request but got " + parts.size());
     }
-    List<PartSpec> specs = new ArrayList<>(parts.size());
     Set<Integer> seen = new HashSet<>();
-    Duration expiry = settings.urlExpiry().compareTo(UploadService.MAX_PART_URL_EXPIRY) < 0
-        ? settings.urlExpiry() : UploadService.MAX_PART_URL_EXPIRY;
+    Map<Integer, String> checksums = new HashMap<>();
     for (PartRequest part : parts) {
       int n = part.partNumber();
       if (n < 1 || n > plan.partCount()) {
@@ -94,24 +94,85 @@ final class MultipartUploads {
       if (!seen.add(n)) {
         throw new ApiException(ErrorCode.INVALID_REQUEST, "part " + n + " is asked for twice");
       }
-      String checksum = rules.checksumSha256(part.checksumSha256()).orElseThrow(() ->
+      checksums.put(n, rules.checksumSha256(part.checksumSha256()).orElseThrow(() ->
           new ApiException(ErrorCode.INVALID_CHECKSUM, "part " + n + " needs its checksumSha256:"
-              + " the base64 SHA-256 of its bytes, which the store checks"));
-      specs.add(new PartSpec(upload.key(), plan.storeUploadId(), n,
-          plan.sizeOf(n, upload.size()), checksum, expiry));
+              + " the base64 SHA-256 of its bytes, which the store checks")));
     }
-    List<SignedPart> signed = new ArrayList<>(specs.size());
-    for (PartSpec spec : specs) {
-      signed.add(new SignedPart(spec.partNumber(), guard(() -> store.presignPart(spec))));
+    // Only a well-formed request starts the upload in the store.
+    Upload started = started(upload);
+    String storeUploadId = started.multipart().orElseThrow().storeUploadId().orElseThrow();
+    Duration expiry = settings.urlExpiry().compareTo(UploadService.MAX_PART_URL_EXPIRY) < 0
+        ? settings.urlExpiry() : UploadService.MAX_PART_URL_EXPIRY;
+    List<SignedPart> signed = new ArrayList<>(parts.size());
+    for (PartRequest part : parts) {
+      int n = part.partNumber();
+      PartSpec spec = new PartSpec(upload.key(), storeUploadId, n, plan.sizeOf(n, upload.size()),
+          checksums.get(n), expiry);
+      signed.add(new SignedPart(n, guard(() -> store.presignPart(spec))));
     }
     return signed;
+  }
+
+  /**
+   * The upload with its store upload started: as it is when it was, else started now (by this
+   * call, or by whichever start won a race, whose id every later signature then uses).
+   */
+  private Upload started(Upload upload) {
+    MultipartPlan plan = upload.multipart().orElseThrow();
+    if (plan.isStarted()) {
+      return upload;
+    }
+    Instant expiry = clock.instant().plus(UploadService.MULTIPART_LIFETIME);
+    if (severalInstances) {
+      // Another instance may have started it: its record says so.
+      Optional<Upload> recorded = guard(() -> records.read(upload.id()));
+      Optional<String> startedThere =
+          recorded.flatMap(u -> u.multipart()).flatMap(MultipartPlan::storeUploadId);
+      if (startedThere.isPresent()) {
+        return registry.startMultipart(upload.id(), plan.started(startedThere.get()),
+            recorded.get().expiresAt()).orElseThrow(() -> goneFromStore(upload));
+      }
+    }
+    String storeUploadId = guard(() -> store.startMultipart(new MultipartSpec(upload.key(),
+        upload.contentType(), StoredUploads.metadata(upload), settings.publicRead(),
+        ObjectChecks.contentDisposition(upload.contentType()))));
+    MultipartPlan ours = plan.started(storeUploadId);
+    if (recordsInBucket) {
+      try {
+        records.write(upload.withMultipart(ours, expiry));
+      } catch (StorageException e) {
+        quietly("abort the multipart upload of " + upload.id(),
+            () -> store.abortMultipart(upload.key(), storeUploadId));
+        throw unavailable(e);
+      }
+    }
+    Optional<Upload> now = registry.startMultipart(upload.id(), ours, expiry);
+    String winner = now.flatMap(Upload::multipart).flatMap(MultipartPlan::storeUploadId)
+        .orElse(null);
+    if (!storeUploadId.equals(winner)) {
+      // Cancelled meanwhile, or another request started it first: ours goes.
+      quietly("abort the multipart upload of " + upload.id(),
+          () -> store.abortMultipart(upload.key(), storeUploadId));
+      if (recordsInBucket) {
+        if (now.isPresent()) {
+          quietly("record the multipart upload of " + upload.id(), () -> records.write(now.get()));
+        } else {
+          quietly("delete the multipart record of " + upload.id(),
+              () -> records.delete(upload.id()));
+        }
+      }
+    }
+    return now.orElseThrow(() -> goneFromStore(upload));
   }
 
   /** See {@link UploadService#storedParts}. */
   PartsInStore stored(Upload upload) {
     MultipartPlan plan = planOf(upload);
+    if (!plan.isStarted()) {
+      return new PartsInStore(plan, List.of());
+    }
     return new PartsInStore(plan, guard(() -> store.listParts(upload.key(),
-        plan.storeUploadId())).orElseThrow(() -> goneFromStore(upload)));
+        plan.storeUploadId().get())).orElseThrow(() -> goneFromStore(upload)));
   }
 
   private static MultipartPlan planOf(Upload upload) {
@@ -124,7 +185,7 @@ final class MultipartUploads {
   }
 
   private ApiException goneFromStore(Upload upload) {
-    registry.removeIfPending(upload.id());
+    registry.removeIfPending(upload.id(), null);
     return new ApiException(ErrorCode.NOT_FOUND, "The store no longer holds the unfinished upload "
         + upload.id() + " (it was aborted or expired); start the upload again.");
   }
@@ -135,15 +196,21 @@ final class MultipartUploads {
    */
   StoredObject join(Upload upload) {
     MultipartPlan plan = upload.multipart().orElseThrow();
+    if (!plan.isStarted()) {
+      throw new ApiException(ErrorCode.NOT_UPLOADED, "None of the " + plan.partCount()
+          + " parts of " + upload.id() + " is in storage yet; sign and upload them first.");
+    }
+    String storeUploadId = plan.storeUploadId().get();
     Optional<StoredObject> object = guard(() -> store.head(upload.key()));
     if (object.isPresent()) {
       return object.get();
     }
     Optional<List<StoredPart>> parts =
-        guard(() -> store.listParts(upload.key(), plan.storeUploadId()));
+        guard(() -> store.listParts(upload.key(), storeUploadId));
     if (parts.isPresent()) {
       List<StoredPart> planned = partsAsPlanned(upload, plan, parts.get());
-      guard(() -> store.completeMultipart(upload.key(), plan.storeUploadId(), planned));
+      guard(() -> store.completeMultipart(upload.key(), storeUploadId, planned,
+          settings.writeOnce()));
     }
     // Ours, or a concurrent complete's: either way the object now tells.
     object = guard(() -> store.head(upload.key()));
@@ -197,26 +264,34 @@ final class MultipartUploads {
 
   /** After the upload completed: its record is no longer needed. */
   void forget(Upload upload) {
-    quietly("delete the multipart record of " + upload.id(), () -> records.delete(upload.id()));
+    if (recordsInBucket) {
+      quietly("delete the multipart record of " + upload.id(), () -> records.delete(upload.id()));
+    }
   }
 
   /**
    * An unfinished upload of {@code owner} that another instance (or this one before a restart)
-   * started, from its record in the bucket, now in the index too; empty when there is none.
+   * signed, from its record in the bucket, now in the index too; empty when there is none.
    */
   Optional<Upload> findUnfinished(String owner, String id, Instant now) {
+    if (!recordsInBucket) {
+      return Optional.empty();
+    }
     guard(() -> records.read(id))
         .filter(u -> u.owner().equals(owner) && u.expiresAt().isAfter(now))
-        .ifPresent(u -> registry.addPendingIfRoom(u, now));
+        .ifPresent(u -> registry.addPending(u, Limits.globalOnly(settings.maxPending()), now));
     return registry.find(id);
   }
 
   /** Indexes every unfinished upload recorded in the bucket: a restart keeps them resumable. */
   void restoreUnfinished() {
+    if (!recordsInBucket) {
+      return;
+    }
     Instant now = clock.instant();
     records.forEach(upload -> {
       if (upload.expiresAt().isAfter(now) && registry.find(upload.id()).isEmpty()) {
-        registry.addPendingIfRoom(upload, now);
+        registry.addPending(upload, Limits.globalOnly(settings.maxPending()), now);
       }
     });
   }
@@ -234,13 +309,18 @@ final class MultipartUploads {
     for (OpenMultipart open : abandoned) {
       store.abortMultipart(open.key(), open.uploadId());
     }
-    records.deleteMadeBefore(before);
+    if (recordsInBucket) {
+      records.deleteMadeBefore(before);
+    }
     return abandoned.size();
   }
 
-  /** Aborts a multipart upload in the store and forgets its record there. */
+  /** Aborts a multipart upload in the store (if it was started) and forgets its record. */
   void abort(Upload upload) {
-    store.abortMultipart(upload.key(), upload.multipart().orElseThrow().storeUploadId());
-    records.delete(upload.id());
+    Optional<String> storeUploadId = upload.multipart().flatMap(MultipartPlan::storeUploadId);
+    storeUploadId.ifPresent(id -> store.abortMultipart(upload.key(), id));
+    if (recordsInBucket && (severalInstances || storeUploadId.isPresent())) {
+      records.delete(upload.id());
+    }
   }
 }

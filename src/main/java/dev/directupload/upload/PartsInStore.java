@@ -1,5 +1,6 @@
 package dev.directupload.upload;
 
+import dev.directupload.registry.MultipartPlan;
 import dev.directupload.storage.StoredPart;
 import java.util.List;
 

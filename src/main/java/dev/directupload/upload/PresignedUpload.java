@@ -1,5 +1,6 @@
 package dev.directupload.upload;
 
+import dev.directupload.registry.Upload;
 import dev.directupload.storage.PresignedPut;
 import java.util.Optional;
 

@@ -1,22 +1,24 @@
 package dev.directupload.upload;
 
+import dev.directupload.registry.Upload;
 import dev.directupload.storage.StoredObject;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What the store's objects say about uploads: the metadata every upload's object carries, how an
- * object differs from what was signed, and the upload an object describes (for the rebuild and
- * for other instances' changes). The object and its metadata are the truth; the index follows.
+ * What the store's objects say about uploads: the metadata every upload's object carries, and
+ * the upload an object describes (for the rebuild and for other instances' changes). The object
+ * and its metadata are the truth; the index follows.
  */
 final class StoredUploads {
   /** Object metadata names (S3 stores them as x-amz-meta-*). */
-  private static final String META_ID = "upload-id";
-  private static final String META_FILENAME = "filename";
-  private static final String META_OWNER = "owner";
+  static final String META_ID = "upload-id";
+  static final String META_FILENAME = "filename";
+  static final String META_OWNER = "owner";
 
   private final UploadRules rules;
   /**
@@ -29,33 +31,22 @@ final class StoredUploads {
     this.rules = rules;
   }
 
-  /** The metadata a new upload's object is signed with; values percent-encoded to US-ASCII. */
-  static Map<String, String> metadata(String id, String filename, String owner) {
-    return Map.of(
-        META_ID, id,
-        META_FILENAME, PercentEncoding.encode(filename),
-        META_OWNER, PercentEncoding.encode(owner));
+  /**
+   * The metadata a new upload's object is signed with: ours, values percent-encoded to US-ASCII,
+   * and the {@code extra} pairs a pre-create hook asked for.
+   */
+  static Map<String, String> metadata(String id, String filename, String owner,
+      Map<String, String> extra) {
+    Map<String, String> all = new HashMap<>(extra);
+    all.put(META_ID, id);
+    all.put(META_FILENAME, PercentEncoding.encode(filename));
+    all.put(META_OWNER, PercentEncoding.encode(owner));
+    return Map.copyOf(all);
   }
 
-  /** How the stored object differs from what was signed, in words; empty when it matches. */
-  static Optional<String> difference(Upload upload, StoredObject object) {
-    if (object.size() != upload.size()) {
-      return Optional.of("expected " + upload.size() + " bytes but the store holds "
-          + object.size());
-    }
-    String storedType = mediaType(object.contentType());
-    if (!storedType.equals(upload.contentType())) {
-      return Optional.of("expected type " + upload.contentType() + " but the store holds "
-          + storedType);
-    }
-    if (!upload.id().equals(object.metadata().get(META_ID))) {
-      return Optional.of("the object at " + upload.key() + " was not written by this upload");
-    }
-    if (upload.checksumSha256().isPresent() && object.checksumSha256().isPresent()
-        && !upload.checksumSha256().equals(object.checksumSha256())) {
-      return Optional.of("the stored SHA-256 differs from the one signed");
-    }
-    return Optional.empty();
+  /** The metadata {@code upload}'s object was signed with. */
+  static Map<String, String> metadata(Upload upload) {
+    return metadata(upload.id(), upload.filename(), upload.owner(), upload.metadata());
   }
 
   /**
@@ -81,14 +72,19 @@ final class StoredUploads {
     } catch (IllegalArgumentException | ApiException e) {
       filename = object.key().substring(object.key().lastIndexOf('/') + 1);
     }
+    Map<String, String> extra = new HashMap<>(object.metadata());
+    extra.remove(META_ID);
+    extra.remove(META_FILENAME);
+    extra.remove(META_OWNER);
     Instant at = object.lastModified();
-    return Optional.of(new Upload(id, owners.computeIfAbsent(owner, name -> name), object.key(),
-        filename, rules.shared(mediaType(object.contentType())), object.size(),
-        object.checksumSha256(), at, at, Optional.of(at), Optional.empty()));
+    String sharedOwner = owners.computeIfAbsent(owner, name -> name);
+    return Optional.of(new Upload(id, sharedOwner, sharedOwner, object.key(), filename,
+        rules.shared(mediaType(object.contentType())), object.size(), object.checksumSha256(),
+        extra, at, at, Optional.of(at), object.etag(), Optional.empty()));
   }
 
   /** "Text/Plain; charset=UTF-8" → "text/plain": stores may add parameters to what was signed. */
-  private static String mediaType(String contentType) {
+  static String mediaType(String contentType) {
     if (contentType == null) {
       return "";
     }

@@ -121,6 +121,11 @@ public final class UploadRules {
       throw new ApiException(ErrorCode.TYPE_NOT_ALLOWED, "files of type " + type
           + " are not allowed; allowed: " + String.join(", ", settings.allowedTypes()));
     }
+    if (ContentSniffer.isScriptable(type) && !settings.allowedTypes().contains(type)) {
+      throw new ApiException(ErrorCode.TYPE_NOT_ALLOWED, "files of type " + type + " can run"
+          + " script in a browser, so a wildcard does not allow them; allowed-types must name "
+          + type + " itself");
+    }
     return shared(type);
   }
 

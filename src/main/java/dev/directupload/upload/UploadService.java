@@ -2,7 +2,17 @@ package dev.directupload.upload;
 
 import static dev.directupload.upload.StoreCalls.guard;
 
+import dev.directupload.config.ByteSize;
 import dev.directupload.config.Settings;
+import dev.directupload.registry.Admission;
+import dev.directupload.registry.BadCursorException;
+import dev.directupload.registry.FilePage;
+import dev.directupload.registry.Limits;
+import dev.directupload.registry.MultipartPlan;
+import dev.directupload.registry.Registry;
+import dev.directupload.registry.Tombstone;
+import dev.directupload.registry.Upload;
+import dev.directupload.registry.Usage;
 import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
@@ -34,51 +44,75 @@ public final class UploadService {
    */
   static final Duration PENDING_GRACE = Duration.ofHours(1);
   /**
-   * How long an unfinished multipart upload can be resumed: long enough to finish a very large
-   * file over a slow line or come back the next morning; its parts are aborted after that.
+   * How long a started multipart upload can be resumed: long enough to finish a very large file
+   * over a slow line or come back the next morning; its parts are aborted after that.
    */
   public static final Duration MULTIPART_LIFETIME = Duration.ofHours(24);
+  /**
+   * A removed upload is remembered at least this long, whatever its URL: a rebuild or another
+   * instance's record that read it before the removal must not bring it back.
+   */
+  static final Duration TOMBSTONE_MINIMUM = Duration.ofHours(1);
   /** Parts signed by one request: enough to keep a fast client busy, small enough to answer fast. */
   public static final int MAX_PARTS_PER_REQUEST = 100;
   /** A part URL lives at most this long: a client signs parts shortly before sending them. */
   static final Duration MAX_PART_URL_EXPIRY = Duration.ofHours(1);
   public static final int MAX_PAGE_SIZE = 1000;
   public static final int DEFAULT_PAGE_SIZE = 50;
+  /** How long a look at the store answers health checks. */
+  static final Duration HEALTH_CACHE = Duration.ofSeconds(5);
+  /** Expired uploads settled per housekeeping round: a backlog is worked off round by round. */
+  static final int EXPIRY_BATCH = 1000;
 
   private static final DateTimeFormatter KEY_DATE =
       DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private final Settings settings;
   private final ObjectStore store;
-  private final UploadRegistry registry;
+  private final Registry registry;
   private final UploadRules rules;
   private final CorsCheck cors;
   private final Clock clock;
-  /** Empty when {@code index-refresh} is off: a single instance has nobody to tell. */
+  private final Limits limits;
+  /**
+   * What instances over one bucket tell each other; empty for a single instance
+   * ({@code index-refresh} off) and when the registry is a database every instance shares.
+   */
   private final Optional<ChangeRecords> changes;
   private final MultipartUploads multipart;
+  /** Empty with a database registry: its tombstones are shared by every instance. */
+  private final Optional<DeletionRecords> deletions;
   private final StoredUploads storedUploads;
+  private final ObjectChecks checks;
+  private final StoreLookups lookups;
   private volatile DateFolder lastDateFolder;
+  private volatile StoreCheck lastStoreCheck;
 
-  public UploadService(Settings settings, ObjectStore store, UploadRegistry registry, Clock clock) {
+  public UploadService(Settings settings, ObjectStore store, Registry registry, Clock clock) {
     this.settings = settings;
     this.store = store;
     this.registry = registry;
     this.rules = new UploadRules(settings);
     this.cors = new CorsCheck(settings, store, clock);
     this.clock = clock;
-    this.changes = settings.indexRefresh().isZero() ? Optional.empty()
+    this.limits = new Limits(settings.maxPending(), settings.maxPendingPerUser(), 0, 0);
+    this.changes = registry.knowsEveryUpload() || settings.indexRefresh().isZero()
+        ? Optional.empty()
         : Optional.of(new ChangeRecords(store, settings.keyPrefix(), clock.instant()));
     this.multipart = new MultipartUploads(settings, store, registry, rules, clock);
+    this.deletions = registry.knowsEveryUpload() ? Optional.empty()
+        : Optional.of(new DeletionRecords(store, settings.keyPrefix()));
     this.storedUploads = new StoredUploads(rules);
+    this.checks = new ObjectChecks(settings, store, new ContentSniffer());
+    this.lookups = new StoreLookups(clock);
   }
 
   /**
    * Validates the request, chooses the key and signs a PUT bound to size, type and checksum; a
-   * file at or above the multipart threshold gets a multipart upload in the store instead, whose
-   * parts are signed by {@link #signParts}.
+   * file at or above the multipart threshold gets a multipart plan instead, whose parts are
+   * signed by {@link #signParts} (the store's multipart upload starts with the first of them).
    */
-  public PresignedUpload presign(String owner, UploadRequest request) {
+  public PresignedUpload presign(Caller caller, UploadRequest request) {
     String filename = rules.filename(request.filename());
     String contentType = rules.contentType(request.contentType());
     long size = rules.size(request.size());
@@ -93,67 +127,118 @@ public final class UploadService {
 
     Instant now = clock.instant();
     String id = UploadIds.next(now);
+    String owner = caller.owner();
     String key = folderOf(owner, id, now) + UploadRules.keySafeName(filename);
-    Map<String, String> metadata = StoredUploads.metadata(id, filename, owner);
+    Map<String, String> extra = Map.of();
+    Instant expiresAt = now.plus(settings.urlExpiry()).plus(PENDING_GRACE);
     if (isMultipart) {
-      return new PresignedUpload(
-          multipart.start(id, owner, key, filename, contentType, size, metadata, now),
-          Optional.empty());
+      Upload upload = new Upload(id, owner, caller.client(), key, filename, contentType, size,
+          Optional.empty(), extra, now, expiresAt, Optional.empty(), Optional.empty(),
+          Optional.of(MultipartPlan.of(size, settings)));
+      admit(upload, now);
+      multipart.signed(upload);
+      return new PresignedUpload(upload, Optional.empty());
     }
     PresignedPut put = guard(() -> store.presignPut(new PutSpec(key, contentType, size, checksum,
-        metadata, settings.publicRead(), settings.urlExpiry())));
-    Upload upload = new Upload(id, owner, key, filename, contentType, size, checksum, now,
-        now.plus(settings.urlExpiry()).plus(PENDING_GRACE), Optional.empty(), Optional.empty());
-    registry.addPending(upload, now);
+        StoredUploads.metadata(id, filename, owner, extra), settings.publicRead(),
+        settings.urlExpiry(), ObjectChecks.contentDisposition(contentType),
+        settings.writeOnce())));
+    Upload upload = new Upload(id, owner, caller.client(), key, filename, contentType, size,
+        checksum, extra, now, expiresAt, Optional.empty(), Optional.empty(), Optional.empty());
+    admit(upload, now);
     return new PresignedUpload(upload, Optional.of(put));
+  }
+
+  /** Adds the new pending upload, or says which limit stopped it. */
+  private void admit(Upload upload, Instant now) {
+    Admission admission = registry.addPending(upload, limits, now);
+    switch (admission) {
+      case ADMITTED -> { }
+      case FULL -> throw new ApiException(ErrorCode.TOO_MANY_PENDING, "Too many uploads are in"
+          + " progress on this server (" + settings.maxPending() + "); try again shortly.");
+      case CLIENT_FULL -> throw new ApiException(ErrorCode.PENDING_LIMIT, "You have "
+          + settings.maxPendingPerUser() + " unfinished uploads, the most one user may have;"
+          + " finish or cancel some, or wait for them to expire.");
+      case OVER_QUOTA_BYTES, OVER_QUOTA_FILES -> throw quotaExceeded(upload.owner(), admission);
+      case ALREADY_KNOWN -> throw new IllegalStateException("Duplicate upload id " + upload.id());
+    }
+  }
+
+  private ApiException quotaExceeded(String owner, Admission admission) {
+    Usage usage = registry.usage(owner);
+    String message = admission == Admission.OVER_QUOTA_BYTES
+        ? "This file would take your storage past your quota: " + ByteSize.format(usage.bytes())
+            + " used of " + ByteSize.format(limits.quotaBytes()) + "."
+        : "This file would take you past your quota of " + limits.quotaFiles() + " files: "
+            + usage.files() + " used.";
+    return new ApiException(ErrorCode.QUOTA_EXCEEDED, message);
   }
 
   /**
    * Signs up to {@link #MAX_PARTS_PER_REQUEST} parts of a pending multipart upload, each URL
    * bound to its part's exact length and SHA-256, with a short expiry.
    */
-  public List<SignedPart> signParts(String owner, String id, List<PartRequest> parts) {
-    return multipart.sign(find(owner, id), parts);
+  public List<SignedPart> signParts(Caller caller, String id, List<PartRequest> parts) {
+    return multipart.sign(find(caller, id), parts);
   }
 
   /** The parts the store already holds for a pending multipart upload, for a client resuming it. */
-  public PartsInStore storedParts(String owner, String id) {
-    return multipart.stored(find(owner, id));
+  public PartsInStore storedParts(Caller caller, String id) {
+    return multipart.stored(find(caller, id));
+  }
+
+  /**
+   * Checks that {@code id} names a pending multipart upload of the caller before its request
+   * body is read: a request for a made-up id costs no reading at all.
+   */
+  public void requireMultipart(Caller caller, String id) {
+    Upload upload = find(caller, id);
+    if (upload.multipart().isEmpty() && !upload.isCompleted()) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST,
+          "Upload " + upload.id() + " is a single PUT to its signed URL; it has no parts.");
+    }
   }
 
   /**
    * Verifies the object and lists the upload. Idempotent: a completed upload is answered as it is.
    * An object that differs from what was signed is deleted, so nothing unverified stays around.
    */
-  public Upload complete(String owner, String id) {
-    Upload upload = find(owner, id);
+  public Upload complete(Caller caller, String id) {
+    Upload upload = find(caller, id);
     if (upload.isCompleted()) {
       return upload;
     }
     StoredObject object = upload.multipart().isPresent()
         ? multipart.join(upload)
         : headOrNotUploaded(upload);
-    Optional<String> difference = StoredUploads.difference(upload, object);
+    Optional<String> difference = ObjectChecks.difference(upload, object);
     if (difference.isPresent()) {
       // Look twice before deleting someone's upload: a store that is not atomic (or an object
       // being deleted right now) can describe an object half-way.
       object = headOrNotUploaded(upload);
-      difference = StoredUploads.difference(upload, object);
+      difference = ObjectChecks.difference(upload, object);
     }
-    if (difference.isPresent()) {
+    Optional<ApiException> problem = difference.map(d -> new ApiException(
+        ErrorCode.OBJECT_MISMATCH, d + "; the object was deleted. Start the upload again."));
+    if (problem.isEmpty()) {
+      problem = guard(() -> checks.deepProblem(upload));
+    }
+    if (problem.isPresent()) {
       if (registry.find(id).isEmpty()) {
         throw notFound(id); // deleted meanwhile: that delete already answered for it
       }
+      Tombstone tombstone = tombstone(upload, clock.instant());
       guard(() -> {
+        recordDeletion(tombstone);
         store.delete(upload.key());
         return null;
       });
-      registry.remove(id);
-      throw new ApiException(ErrorCode.OBJECT_MISMATCH,
-          difference.get() + "; the object was deleted. Start the upload again.");
+      registry.remove(id, tombstone);
+      throw problem.get();
     }
-    Upload completed =
-        registry.markCompleted(id, object.lastModified()).orElseThrow(() -> notFound(id));
+    Instant at = object.lastModified();
+    Optional<String> etag = object.etag();
+    Upload completed = registry.markCompleted(id, at, etag).orElseThrow(() -> notFound(id));
     if (upload.multipart().isPresent()) {
       multipart.forget(upload);
     }
@@ -169,45 +254,104 @@ public final class UploadService {
 
   /**
    * Cancels a pending upload (aborting a multipart one, which frees its parts) or deletes a
-   * completed file, object included.
+   * completed file, object included. The id is remembered as removed while its URL could still
+   * write the object again.
    */
-  public void delete(String owner, String id) {
-    Upload upload = find(owner, id);
+  public void delete(Caller caller, String id) {
+    Upload upload = find(caller, id);
+    Tombstone tombstone = tombstone(upload, clock.instant());
     // Store first, index entry second: a failure leaves both in place, never a listed ghost.
     guard(() -> {
+      recordDeletion(tombstone);
       if (!upload.isCompleted() && upload.multipart().isPresent()) {
         multipart.abort(upload);
       }
       store.delete(upload.key());
       return null;
     });
-    registry.remove(id);
+    registry.remove(id, tombstone);
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
   }
 
+  /** Records in the bucket that the id is deleted while its URL could write the object again. */
+  private void recordDeletion(Tombstone tombstone) {
+    if (tombstone.checkObject()) {
+      deletions.ifPresent(d -> d.write(tombstone));
+    }
+  }
+
+  /**
+   * What to remember of a removed upload: until its signed PUT URL can no longer write the
+   * object (and at least {@link #TOMBSTONE_MINIMUM}); if that URL was still valid, the key is
+   * looked at once more then, and an object written meanwhile is deleted.
+   */
+  private Tombstone tombstone(Upload upload, Instant now) {
+    Instant urlDeadline = upload.multipart().isPresent()
+        ? now // a multipart upload's parts cannot be sent once it is aborted
+        : upload.createdAt().plus(settings.urlExpiry()).plus(PENDING_GRACE);
+    Instant minimum = now.plus(TOMBSTONE_MINIMUM);
+    return new Tombstone(upload.id(), upload.key(),
+        urlDeadline.isAfter(minimum) ? urlDeadline : minimum, urlDeadline.isAfter(now));
+  }
+
   /** A page of the owner's completed files, newest first. */
-  public FilePage files(String owner, Integer limit, Optional<String> cursor) {
+  public FilePage files(Caller caller, Integer limit, Optional<String> cursor) {
     int size = limit == null ? DEFAULT_PAGE_SIZE : limit;
     if (size < 1 || size > MAX_PAGE_SIZE) {
       throw new ApiException(ErrorCode.INVALID_REQUEST,
           "expected limit 1.." + MAX_PAGE_SIZE + " but was " + size);
     }
-    return registry.page(owner, size, cursor);
+    try {
+      return registry.page(caller.owner(), size, cursor);
+    } catch (BadCursorException e) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, e.getMessage());
+    }
   }
 
   /** The owner's pending uploads, oldest first. */
-  public List<Upload> pendingUploads(String owner) {
-    return registry.pending(u -> u.owner().equals(owner));
+  public List<Upload> pendingUploads(Caller caller) {
+    return registry.pending(caller.owner());
   }
 
-  /** A short-lived URL that downloads the file as an attachment under its original name. */
-  public URI downloadUrl(String owner, String id) {
-    Upload upload = find(owner, id);
+  /**
+   * A short-lived URL that downloads the file as an attachment under its original name. The
+   * object is looked at first: one written again since it was verified (another size, another
+   * ETag) is not served as this file, and is removed.
+   */
+  public URI downloadUrl(Caller caller, String id) {
+    Upload upload = find(caller, id);
     if (!upload.isCompleted()) {
       throw notFound(id);
     }
+    Optional<StoredObject> object = guard(() -> store.head(upload.key()));
+    if (object.isEmpty()) {
+      registry.remove(id, tombstone(upload, clock.instant()));
+      throw new ApiException(ErrorCode.NOT_FOUND, "The file " + id + " is no longer in storage.");
+    }
+    if (changedSinceVerified(upload, object.get())) {
+      LOG.log(System.Logger.Level.WARNING, "The object of " + id + " at " + upload.key()
+          + " changed after it was verified; deleting it");
+      guard(() -> {
+        store.delete(upload.key());
+        return null;
+      });
+      registry.remove(id, tombstone(upload, clock.instant()));
+      changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
+      throw new ApiException(ErrorCode.OBJECT_CHANGED, "The stored object of " + id
+          + " was written again after it was verified, so it is not served as this file;"
+          + " it was removed. Upload the file again.");
+    }
     return guard(() -> store.presignGet(upload.key(), ContentDisposition.attachment(
         upload.filename()), upload.contentType(), settings.urlExpiry()));
+  }
+
+  /** Another size, ETag or time than when it was verified: not the object that was checked. */
+  private static boolean changedSinceVerified(Upload upload, StoredObject object) {
+    return object.size() != upload.size()
+        || (upload.etag().isPresent() && object.etag().isPresent()
+            && !upload.etag().equals(object.etag()))
+        || (upload.completedAt().isPresent()
+            && !upload.completedAt().get().equals(object.lastModified()));
   }
 
   /** The object's permanent URL when objects are public, else empty. */
@@ -220,16 +364,50 @@ public final class UploadService {
    * public origin) may upload to it.
    */
   public Health health(String requestOrigin) {
-    try {
-      store.checkBucket();
-    } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Health check failed: " + e.getMessage(), e.getCause());
-      return new Health(false, Optional.of(e.getMessage()), registry.completedCount(),
-          registry.pendingCount(), Optional.empty());
+    Optional<String> problem = storeProblem();
+    if (problem.isPresent()) {
+      return new Health(false, problem, registry.completedCount(), registry.pendingCount(),
+          Optional.empty());
     }
     String origin = settings.publicOrigin().orElse(requestOrigin);
     return new Health(true, Optional.empty(), registry.completedCount(), registry.pendingCount(),
-        Optional.of(cors.check(origin)));
+        cors.check(origin));
+  }
+
+  /**
+   * What is wrong with the store, if anything, as found at most {@link #HEALTH_CACHE} ago:
+   * probes and pages may ask every second, the store is asked a few times a minute at most.
+   */
+  private Optional<String> storeProblem() {
+    Instant now = clock.instant();
+    StoreCheck last = lastStoreCheck;
+    if (last != null && now.isBefore(last.at().plus(HEALTH_CACHE))) {
+      return last.problem();
+    }
+    Optional<String> problem;
+    try {
+      store.checkBucket(settings.keyPrefix());
+      problem = Optional.empty();
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Health check failed: " + e.getMessage(), e.getCause());
+      problem = Optional.of(e.getMessage());
+    }
+    lastStoreCheck = new StoreCheck(now, problem);
+    return problem;
+  }
+
+  private record StoreCheck(Instant at, Optional<String> problem) {}
+
+  /** The limits a client checks before asking, and the caller's quota. */
+  public ClientConfig clientConfig(Caller caller) {
+    Optional<ClientConfig.Quota> quota = limits.quotaBytes() > 0 || limits.quotaFiles() > 0
+        ? Optional.of(ClientConfig.Quota.of(registry.usage(caller.owner()), limits.quotaBytes(),
+            limits.quotaFiles()))
+        : Optional.empty();
+    return new ClientConfig(settings.maxFileSize(),
+        ByteSize.formatAsWritten(settings.maxFileSize()), settings.allowedTypes(),
+        MediaTypes.extensionsOf(settings.allowedTypes()), settings.urlExpiry().toSeconds(),
+        settings.multipartThreshold(), settings.partSize(), quota);
   }
 
   /**
@@ -237,16 +415,12 @@ public final class UploadService {
    * so a restart loses no completed file. Returns how many were added.
    */
   public int rebuildIndex() {
+    deletions.ifPresent(d -> d.all().forEach(t -> registry.remove(t.id(), t)));
     int[] added = {0};
-    registry.beginRebuild();
-    try {
-      store.forEachObject(settings.keyPrefix(), object -> storedUploads.upload(object)
-          .filter(registry::addCompleted)
-          .ifPresent(u -> added[0]++));
-      multipart.restoreUnfinished();
-    } finally {
-      registry.endRebuild();
-    }
+    store.forEachObject(settings.keyPrefix(), object -> storedUploads.upload(object)
+        .filter(registry::addCompleted)
+        .ifPresent(u -> added[0]++));
+    multipart.restoreUnfinished();
     return added[0];
   }
 
@@ -257,11 +431,16 @@ public final class UploadService {
    * expiry agree.
    */
   public void expirePending() {
-    for (Upload upload : registry.expiredPending(clock.instant())) {
+    for (Upload upload : registry.expiredPending(clock.instant(), EXPIRY_BATCH)) {
       try {
         Optional<StoredObject> object = store.head(upload.key());
-        if (object.isPresent() && StoredUploads.difference(upload, object.get()).isEmpty()) {
-          registry.markCompleted(upload.id(), object.get().lastModified());
+        boolean good = object.isPresent()
+            && ObjectChecks.difference(upload, object.get()).isEmpty()
+            && checks.deepProblem(upload).isEmpty();
+        if (good) {
+          registry.markCompleted(upload.id(), object.get().lastModified(), object.get().etag());
+          changes.ifPresent(c ->
+              c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
         } else {
           if (upload.multipart().isPresent()) {
             multipart.abort(upload);
@@ -269,13 +448,37 @@ public final class UploadService {
           if (object.isPresent()) {
             store.delete(upload.key());
           }
-          registry.removeIfPending(upload.id());
+          registry.removeIfPending(upload.id(), null);
         }
       } catch (StorageException e) {
         LOG.log(System.Logger.Level.WARNING, "Could not settle expired upload " + upload.id()
             + " (" + e.getMessage() + "); will try again", e.getCause());
       }
     }
+  }
+
+  /**
+   * Looks once more at the keys of removed uploads whose URL was still valid when they were
+   * removed, now that it is not: an object written there meanwhile (a PUT after a cancel or
+   * delete) belongs to nobody and is deleted. Returns how many such objects were found.
+   */
+  public int sweepTombstones() {
+    int found = 0;
+    for (Tombstone t : registry.expiredTombstones(clock.instant(), EXPIRY_BATCH)) {
+      if (t.checkObject()) {
+        Optional<StoredObject> object = store.head(t.key());
+        if (object.isPresent()
+            && t.id().equals(object.get().metadata().get(StoredUploads.META_ID))) {
+          LOG.log(System.Logger.Level.INFO, "Deleting the object written for removed upload "
+              + t.id() + " after its removal");
+          store.delete(t.key());
+          found++;
+        }
+        deletions.ifPresent(d -> d.delete(t.id()));
+      }
+      registry.forgetTombstone(t.id());
+    }
+    return found;
   }
 
   /**
@@ -300,14 +503,20 @@ public final class UploadService {
       String id = idOf(change.objectKey());
       Optional<Upload> known = registry.find(id);
       if (change.kind() == ChangeRecords.Kind.DELETED) {
-        if (known.isPresent() && known.get().key().equals(change.objectKey())) {
-          registry.remove(id);
-          applied++;
+        if (known.isEmpty() || known.get().key().equals(change.objectKey())) {
+          Instant now = clock.instant();
+          Upload gone = known.orElse(null);
+          Tombstone t = gone != null ? tombstone(gone, now)
+              : new Tombstone(id, change.objectKey(), now.plus(TOMBSTONE_MINIMUM), false);
+          if (registry.remove(id, t).isPresent()) {
+            applied++;
+          }
         }
       } else if (known.isEmpty() || !known.get().isCompleted()) {
         Optional<Upload> stored = store.head(change.objectKey()).flatMap(storedUploads::upload);
         if (stored.isPresent() && (known.isPresent()
-            ? registry.markCompleted(id, stored.get().completedAt().orElseThrow()).isPresent()
+            ? registry.markCompleted(id, stored.get().completedAt().orElseThrow(),
+                stored.get().etag()).isPresent()
             : registry.addCompleted(stored.get()))) {
           applied++;
         }
@@ -333,8 +542,7 @@ public final class UploadService {
    * made, and the id.
    */
   private String folderOf(String owner, String id, Instant made) {
-    return settings.keyPrefix() + UploadRules.keySafeName(owner) + "/"
-        + dateFolder(made) + "/" + id + "/";
+    return settings.keyPrefix() + OwnerFolders.of(owner) + "/" + dateFolder(made) + "/" + id + "/";
   }
 
   /** "2026/03/04", formatted once a day rather than for every presign. */
@@ -350,42 +558,83 @@ public final class UploadService {
 
   private record DateFolder(long epochDay, String text) {}
 
-  private Upload find(String owner, String id) {
+  private Upload find(Caller caller, String id) {
     if (!UploadIds.isWellFormed(id)) {
       throw notFound(id);
     }
     Optional<Upload> known = registry.find(id);
-    if (known.isEmpty()) {
-      known = findInStore(owner, id);
+    if (known.isEmpty() && !registry.knowsEveryUpload() && !registry.isRemoved(id)) {
+      known = findInStore(caller, id);
     }
     // Someone else's upload answers exactly like a missing one: ids are not to be probed.
-    return known.filter(u -> u.owner().equals(owner)).orElseThrow(() -> notFound(id));
+    return known.filter(u -> u.owner().equals(caller.owner())).orElseThrow(() -> notFound(id));
   }
 
   /**
    * An upload this instance does not know may have been completed through another instance: its
    * object, if any, is the only one in its folder, and the id says which folder. Ids made
-   * outside the time an upload can take (random ones, probes) cost no call to the store.
+   * outside the time an upload can take (random ones, probes) cost no call to the store, nor do
+   * ids that missed a moment ago; and each client may only make so many such looks a minute.
    */
-  private Optional<Upload> findInStore(String owner, String id) {
+  private Optional<Upload> findInStore(Caller caller, String id) {
     Instant made = UploadIds.madeAt(id);
     Instant now = clock.instant();
     Duration longest = MULTIPART_LIFETIME.plus(settings.urlExpiry()).plus(PENDING_GRACE);
-    if (made.isAfter(now.plus(Duration.ofMinutes(5))) || made.isBefore(now.minus(longest))) {
+    if (made.isAfter(now.plus(Duration.ofMinutes(5))) || made.isBefore(now.minus(longest))
+        || lookups.missedRecently(caller.owner(), id)) {
       return Optional.empty();
     }
+    lookups.spend(caller.client());
+    String owner = caller.owner();
     Optional<Upload> stored = guard(() -> store.findFirst(folderOf(owner, id, made)))
         .flatMap(storedUploads::upload)
         .filter(u -> u.id().equals(id) && u.owner().equals(owner));
     if (stored.isEmpty()) {
       // Perhaps a multipart upload still in progress, started on another instance.
-      return multipart.findUnfinished(owner, id, now);
+      Optional<Upload> unfinished = multipart.findUnfinished(owner, id, now);
+      if (unfinished.isEmpty()) {
+        lookups.missed(owner, id);
+      }
+      return unfinished;
     }
+    if (deletions.isPresent() && guard(() -> deletions.get().isDeleted(id))) {
+      // Written again by its URL after another instance deleted it.
+      registry.remove(id, new Tombstone(id, stored.get().key(),
+          now.plus(settings.urlExpiry()).plus(PENDING_GRACE), true));
+      return Optional.empty();
+    }
+    adoptOrDelete(stored.get());
     if (registry.addCompleted(stored.get())) {
       // The instance that signed it holds it as pending until it hears.
       changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, stored.get().key(), now));
     }
     return registry.find(id);
+  }
+
+  /**
+   * An object another instance may have completed, or nobody did: checked here as any
+   * completion is (what HeadObject told, then its content and grants), and deleted with its
+   * problem as the answer when it fails.
+   */
+  private void adoptOrDelete(Upload found) {
+    StoredObject object = guard(() -> store.head(found.key())).orElseThrow(() -> notFound(
+        found.id()));
+    Optional<ApiException> problem = ObjectChecks.difference(found, object)
+        .map(d -> new ApiException(ErrorCode.OBJECT_MISMATCH, d + "; the object was deleted."));
+    if (problem.isEmpty()) {
+      problem = guard(() -> checks.deepProblem(found));
+    }
+    if (problem.isPresent()) {
+      Tombstone tombstone = new Tombstone(found.id(), found.key(),
+          clock.instant().plus(settings.urlExpiry()).plus(PENDING_GRACE), true);
+      guard(() -> {
+        recordDeletion(tombstone);
+        store.delete(found.key());
+        return null;
+      });
+      registry.remove(found.id(), tombstone);
+      throw problem.get();
+    }
   }
 
   private static ApiException notFound(String id) {

@@ -1,17 +1,27 @@
 package dev.directupload.web;
 
+import com.google.gson.JsonElement;
 import dev.directupload.upload.ApiException;
 import dev.directupload.upload.ErrorCode;
-import dev.directupload.upload.UploadService;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Base of every API servlet: routes by method and path, and makes sure every failure leaves as
- * a JSON error. {@code sendError} is never used: containers answer it with an HTML page.
+ * Base of every API servlet: routes by method and path, reads request bodies without holding a
+ * thread, and makes sure every failure leaves as a JSON error. {@code sendError} is never used:
+ * containers answer it with an HTML page.
  */
 abstract class ApiServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
@@ -24,8 +34,14 @@ abstract class ApiServlet extends HttpServlet {
   @Override
   protected final void service(HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
+    answering(req, resp, () -> handle(req.getMethod(), segments(req.getPathInfo()), req, resp));
+  }
+
+  /** Runs {@code work}, turning whatever it throws into the one JSON error shape. */
+  private static void answering(HttpServletRequest req, HttpServletResponse resp, Work work)
+      throws IOException {
     try {
-      handle(req.getMethod(), segments(req.getPathInfo()), req, resp);
+      work.run();
     } catch (ApiException e) {
       if (!resp.isCommitted()) {
         Json.writeError(resp, e);
@@ -41,10 +57,102 @@ abstract class ApiServlet extends HttpServlet {
     }
   }
 
-  /** The authenticated user, or the one anonymous owner when the container authenticates nobody. */
-  static String owner(HttpServletRequest req) {
-    String user = req.getRemoteUser();
-    return user == null || user.isEmpty() ? UploadService.ANONYMOUS : user;
+  @FunctionalInterface
+  interface Work {
+    void run() throws IOException;
+  }
+
+  /** What to do with a request's JSON object once it has arrived. */
+  @FunctionalInterface
+  interface BodyHandler {
+    void handle(Map<String, JsonElement> body) throws IOException;
+  }
+
+  /**
+   * Reads the request's JSON object without holding a request thread while its bytes trickle in
+   * (Servlet non-blocking I/O), then answers with {@code then}. A body that has not arrived in
+   * full within {@code deadline} is answered 408: slow senders cannot take every thread. Type
+   * and declared length are checked before anything is read.
+   */
+  static void withJsonBody(HttpServletRequest req, HttpServletResponse resp, Duration deadline,
+      BodyHandler then) throws IOException {
+    Json.checkBodyHeaders(req);
+    AsyncContext async = req.startAsync();
+    async.setTimeout(deadline.toMillis());
+    AtomicBoolean answered = new AtomicBoolean();
+    async.addListener(new AsyncListener() {
+      @Override
+      public void onTimeout(AsyncEvent event) throws IOException {
+        if (answered.compareAndSet(false, true)) {
+          if (!resp.isCommitted()) {
+            // The connection cannot be reused: the rest of the body may still come.
+            resp.setHeader("Connection", "close");
+            Json.writeError(resp, new ApiException(ErrorCode.BODY_TIMEOUT, "The request body did"
+                + " not arrive within " + deadline.toSeconds() + " s."));
+          }
+          async.complete();
+        }
+      }
+
+      @Override
+      public void onError(AsyncEvent event) {
+        if (answered.compareAndSet(false, true)) {
+          async.complete();
+        }
+      }
+
+      @Override
+      public void onComplete(AsyncEvent event) {
+      }
+
+      @Override
+      public void onStartAsync(AsyncEvent event) {
+      }
+    });
+    ServletInputStream in = req.getInputStream();
+    in.setReadListener(new ReadListener() {
+      private final ByteArrayOutputStream body = new ByteArrayOutputStream(256);
+      private final byte[] chunk = new byte[4096];
+
+      @Override
+      public void onDataAvailable() throws IOException {
+        while (in.isReady() && !in.isFinished()) {
+          int n = in.read(chunk);
+          if (n < 0) {
+            break;
+          }
+          body.write(chunk, 0, n);
+          if (body.size() > Json.MAX_BODY_BYTES) {
+            finish(() -> {
+              throw Json.tooLarge();
+            });
+            return;
+          }
+        }
+      }
+
+      @Override
+      public void onAllDataRead() throws IOException {
+        finish(() -> then.handle(Json.parseObject(body.toByteArray())));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        if (answered.compareAndSet(false, true)) {
+          async.complete();
+        }
+      }
+
+      private void finish(Work work) throws IOException {
+        if (answered.compareAndSet(false, true)) {
+          try {
+            answering(req, resp, work);
+          } finally {
+            async.complete();
+          }
+        }
+      }
+    });
   }
 
   /** Answers 405 with the methods this path does support. */

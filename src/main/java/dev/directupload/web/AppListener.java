@@ -3,9 +3,11 @@ package dev.directupload.web;
 import dev.directupload.config.InvalidSettingException;
 import dev.directupload.config.SettingSource;
 import dev.directupload.config.Settings;
+import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.storage.S3ObjectStore;
-import dev.directupload.upload.UploadRegistry;
 import dev.directupload.upload.UploadService;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.HttpConstraintElement;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
@@ -48,33 +50,46 @@ public final class AppListener implements ServletContextListener {
     // container or instance role. They are never logged and never reach the page.
     credentials = DefaultCredentialsProvider.builder().build();
     store = S3ObjectStore.create(settings, credentials);
-    UploadRegistry registry = new UploadRegistry(settings.maxPending());
+    MemoryRegistry registry = new MemoryRegistry();
     UploadService service = new UploadService(settings, store, registry, Clock.systemUTC());
     housekeeping = new Housekeeping(service, settings.indexRefresh());
+    Callers callers = new Callers(settings);
 
+    // Every filter in front of the API supports async: request bodies are read without
+    // holding a thread (see ApiServlet#withJsonBody).
     String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
-    context.addFilter("security-headers", new SecurityHeadersFilter(bucketOrigin))
+    addFilter(context, "security-headers", new SecurityHeadersFilter(bucketOrigin))
         .addMappingForUrlPatterns(null, false, "/*");
-    context.addFilter("origin-check", new OriginCheckFilter(settings))
+    addFilter(context, "origin-check", new OriginCheckFilter(settings))
         .addMappingForUrlPatterns(null, false, "/api/*");
     if (settings.rateLimit() > 0) {
-      context.addFilter("rate-limit", new RateLimitFilter(settings.rateLimit()))
-          .addMappingForServletNames(null, false, "uploads");
+      addFilter(context, "rate-limit", new RateLimitFilter(settings.rateLimit()))
+          .addMappingForServletNames(null, false, "uploads", "files");
     }
     // Health stays open for load balancers; everything that touches files needs the role.
     Optional<String> role = settings.authRole();
-    register(context, "config", new ConfigServlet(settings), role, "/api/config");
-    register(context, "uploads", new UploadsServlet(service), role, "/api/uploads",
-        "/api/uploads/*");
-    register(context, "files", new FilesServlet(service), role, "/api/files", "/api/files/*");
-    register(context, "health", new HealthServlet(service), Optional.empty(), "/api/health");
+    register(context, "config", new ConfigServlet(service, callers), role, "/api/config");
+    register(context, "uploads", new UploadsServlet(service, callers, settings.bodyTimeout()),
+        role, "/api/uploads", "/api/uploads/*");
+    register(context, "files", new FilesServlet(service, callers), role, "/api/files",
+        "/api/files/*");
+    register(context, "health", new HealthServlet(service, role.isPresent()), Optional.empty(),
+        "/api/health");
     register(context, "api-not-found", new NotFoundServlet(), Optional.empty(), "/api/*");
+  }
+
+  private static FilterRegistration.Dynamic addFilter(ServletContext context, String name,
+      Filter filter) {
+    FilterRegistration.Dynamic registration = context.addFilter(name, filter);
+    registration.setAsyncSupported(true);
+    return registration;
   }
 
   private static void register(ServletContext context, String name, ApiServlet servlet,
       Optional<String> role, String... mappings) {
     ServletRegistration.Dynamic registration = context.addServlet(name, servlet);
     registration.addMapping(mappings);
+    registration.setAsyncSupported(true);
     // The container authenticates (its realm, login service or SSO valve); we only say who may
     // call. Each caller then owns their uploads (request.getRemoteUser()).
     role.ifPresent(r -> registration.setServletSecurity(

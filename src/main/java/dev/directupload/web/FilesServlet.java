@@ -1,8 +1,9 @@
 package dev.directupload.web;
 
+import dev.directupload.registry.FilePage;
 import dev.directupload.upload.ApiException;
+import dev.directupload.upload.Caller;
 import dev.directupload.upload.ErrorCode;
-import dev.directupload.upload.FilePage;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -15,9 +16,11 @@ final class FilesServlet extends ApiServlet {
   private static final long serialVersionUID = 1L;
 
   private final transient UploadService service;
+  private final transient Callers callers;
 
-  FilesServlet(UploadService service) {
+  FilesServlet(UploadService service, Callers callers) {
     this.service = service;
+    this.callers = callers;
   }
 
   @Override
@@ -31,15 +34,15 @@ final class FilesServlet extends ApiServlet {
     if (!method.equals("GET")) {
       throw methodNotAllowed(resp, method, "GET");
     }
-    String owner = owner(req);
+    Caller caller = callers.of(req);
     if (list) {
-      FilePage page = service.files(owner, limit(req.getParameter("limit")),
+      FilePage page = service.files(caller, limit(req.getParameter("limit")),
           Optional.ofNullable(req.getParameter("cursor")));
       Json.write(resp, 200, new Views.FilesView(
           page.files().stream().map(u -> Views.file(u, service)).toList(),
           page.nextCursor().orElse(null)));
     } else {
-      String location = service.downloadUrl(owner, path.get(0)).toString();
+      String location = service.downloadUrl(caller, path.get(0)).toString();
       resp.setStatus(302);
       resp.setHeader("Location", location);
       resp.setHeader("Cache-Control", "no-store");

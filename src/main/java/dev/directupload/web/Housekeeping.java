@@ -102,6 +102,11 @@ final class Housekeeping implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "Aborted " + aborted + " abandoned multipart upload(s)");
       }
       service.deleteOldChangeRecords();
+      int stray = service.sweepTombstones();
+      if (stray > 0) {
+        LOG.log(System.Logger.Level.INFO, "Deleted " + stray + " object(s) written after their"
+            + " upload was cancelled or deleted");
+      }
     } catch (StorageException e) {
       LOG.log(System.Logger.Level.WARNING, "Could not look for abandoned multipart uploads ("
           + e.getMessage() + "); will look again", e.getCause());

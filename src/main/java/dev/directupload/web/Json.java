@@ -4,6 +4,7 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
@@ -13,8 +14,8 @@ import dev.directupload.upload.ErrorCode;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.StringReader;
+import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /** Reading request bodies and writing answers: the only place JSON text is made or parsed. */
@@ -166,10 +168,10 @@ final class Json {
   private record ErrorBody(String code, String message) {}
 
   /**
-   * The request's JSON object, read strictly: an {@code application/json} body of at most
-   * {@link #MAX_BODY_BYTES}, valid UTF-8, one object, no duplicate keys, nothing after it.
+   * Refuses a body before a byte of it is read: it must be {@code application/json} and not
+   * declare more than {@link #MAX_BODY_BYTES}.
    */
-  static Map<String, JsonElement> readObject(HttpServletRequest req) throws IOException {
+  static void checkBodyHeaders(HttpServletRequest req) {
     String contentType = req.getContentType();
     if (contentType == null || !(contentType.equals("application/json")
         || JSON_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).trim()).matches())) {
@@ -177,7 +179,20 @@ final class Json {
           "expected Content-Type application/json but was " + (contentType == null ? "none"
               : "'" + contentType.replaceAll("\\p{Cntrl}", "?") + "'"));
     }
-    String text = utf8(readCapped(req));
+    if (req.getContentLengthLong() > MAX_BODY_BYTES) {
+      throw tooLarge();
+    }
+  }
+
+  /**
+   * A request body's JSON object, read strictly: valid UTF-8, one object, no duplicate keys,
+   * nothing after it.
+   */
+  static Map<String, JsonElement> parseObject(byte[] body) {
+    if (body.length > MAX_BODY_BYTES) {
+      throw tooLarge();
+    }
+    String text = utf8(body);
     try (JsonReader reader = new JsonReader(new StringReader(text))) {
       reader.setStrictness(Strictness.STRICT);
       if (reader.peek() != JsonToken.BEGIN_OBJECT) {
@@ -203,19 +218,25 @@ final class Json {
     }
   }
 
-  private static byte[] readCapped(HttpServletRequest req) throws IOException {
-    long declared = req.getContentLengthLong();
-    if (declared > MAX_BODY_BYTES) {
-      throw tooLarge();
+  /**
+   * A JSON number that must be a whole number in {@code [min, max]}; empty when it is not a
+   * number, not whole, or out of range. Never throws: numbers such as {@code 1e99999}, which
+   * Gson refuses to parse, are just bad input.
+   */
+  static OptionalLong wholeNumber(JsonElement value, long min, long max) {
+    if (!(value instanceof JsonPrimitive p) || !p.isNumber()) {
+      return OptionalLong.empty();
     }
-    try (InputStream in = req.getInputStream()) {
-      // Read one byte past the declared length (or the cap): enough to know it is too large,
-      // never more, and no 8 KiB scratch buffer for a body of a hundred bytes.
-      byte[] body = in.readNBytes(declared >= 0 ? (int) declared + 1 : MAX_BODY_BYTES + 1);
-      if (body.length > MAX_BODY_BYTES) {
-        throw tooLarge();
+    try {
+      BigDecimal number = p.getAsBigDecimal();
+      // More than 19 digits before the point cannot fit: never expand a huge exponent.
+      if (number.precision() - number.scale() > 19) {
+        return OptionalLong.empty();
       }
-      return body;
+      long whole = number.stripTrailingZeros().longValueExact();
+      return whole < min || whole > max ? OptionalLong.empty() : OptionalLong.of(whole);
+    } catch (NumberFormatException | ArithmeticException e) {
+      return OptionalLong.empty();
     }
   }
 
@@ -231,7 +252,7 @@ final class Json {
     }
   }
 
-  private static ApiException tooLarge() {
+  static ApiException tooLarge() {
     return new ApiException(ErrorCode.BODY_TOO_LARGE,
         "expected a JSON body of at most " + MAX_BODY_BYTES + " bytes");
   }

@@ -9,30 +9,52 @@ import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.util.HashSet;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * Refuses state-changing API calls made by pages of other sites (cross-site request forgery):
- * a browser names the calling page's origin in {@code Origin}, and only our own origin, the
- * configured public origin and {@code allowed-origins} may start, complete or delete uploads.
- * Clients that are not browsers send no {@code Origin} and are not affected.
+ * Refuses API calls that pages of other sites make.
+ *
+ * <ul>
+ *   <li>Cross-site request forgery: a browser names the calling page's origin in
+ *       {@code Origin}, and only our own origin, the configured public origin and
+ *       {@code allowed-origins} may start, complete or delete uploads. Clients that are not
+ *       browsers send no {@code Origin} and are not affected.
+ *   <li>DNS rebinding: a page of {@code attacker.example} whose name is made to resolve to this
+ *       server is "same-origin" with it as far as the browser knows, and names itself in both
+ *       {@code Host} and {@code Origin}. When {@code public-origin} is set, the API answers only
+ *       for its host, so such requests are refused whatever they carry. {@code api/health}
+ *       stays open to load balancers and probes, which call by address.
+ * </ul>
  */
 final class OriginCheckFilter extends HttpFilter {
   private static final long serialVersionUID = 1L;
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
   private final Set<String> allowed = new HashSet<>();
+  /** The one host the API answers for; empty when {@code public-origin} is not set. */
+  private final Optional<String> publicHost;
 
   OriginCheckFilter(Settings settings) {
     settings.publicOrigin().ifPresent(allowed::add);
     allowed.addAll(settings.allowedOrigins());
+    this.publicHost = settings.publicOrigin()
+        .map(origin -> bareHost(URI.create(origin).getHost()));
   }
 
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
       throws IOException, ServletException {
+    if (publicHost.isPresent() && !isHealth(req)
+        && !publicHost.get().equals(bareHost(req.getServerName()))) {
+      Json.writeError(resp, new ApiException(ErrorCode.WRONG_HOST, "This server answers for "
+          + publicHost.get() + " (public-origin), not for " + printable(req.getServerName())
+          + "."));
+      return;
+    }
     if (SAFE_METHODS.contains(req.getMethod()) || isAllowed(req)) {
       chain.doFilter(req, resp);
       return;
@@ -42,6 +64,17 @@ final class OriginCheckFilter extends HttpFilter {
         + " to allowed-origins if it is yours."));
   }
 
+  private static boolean isHealth(HttpServletRequest req) {
+    String servlet = req.getServletPath() + (req.getPathInfo() == null ? "" : req.getPathInfo());
+    return servlet.equals("/api/health") || servlet.startsWith("/api/health/");
+  }
+
+  private static String bareHost(String serverName) {
+    String host = serverName.toLowerCase(Locale.ROOT);
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1)
+        : host;
+  }
+
   private boolean isAllowed(HttpServletRequest req) {
     String origin = req.getHeader("Origin");
     if (origin == null) {
@@ -49,7 +82,9 @@ final class OriginCheckFilter extends HttpFilter {
       return !"cross-site".equals(req.getHeader("Sec-Fetch-Site"));
     }
     String normalised = origin.trim().toLowerCase(Locale.ROOT);
-    return normalised.equals(Origins.of(req)) || allowed.contains(normalised);
+    // With a public origin set, the request's own Host proves nothing (see above).
+    return (publicHost.isEmpty() && normalised.equals(Origins.of(req)))
+        || allowed.contains(normalised);
   }
 
   private static String printable(String origin) {

@@ -1,6 +1,7 @@
 package dev.directupload.web;
 
 import dev.directupload.upload.ApiException;
+import dev.directupload.upload.Caller;
 import dev.directupload.upload.ErrorCode;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -10,32 +11,45 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 
 /**
- * Limits presigns ({@code POST api/uploads}) per authenticated user, or per address for anonymous
- * callers: signing is cheap for us, but every URL handed out is storage someone can fill.
+ * Limits, per authenticated user or per anonymous caller's network, what a caller can make this
+ * server and its store do: presigns ({@code POST api/uploads}: every URL handed out is storage
+ * someone can fill) at {@code rate-limit} a minute, and the calls that reach the store
+ * (complete, delete, download, parts) at {@link #STORE_CALLS_FACTOR} times that. Listing the
+ * caller's own files and pending uploads reads only the index and is not limited.
  */
 final class RateLimitFilter extends HttpFilter {
   private static final long serialVersionUID = 1L;
+  /** A legitimate client completes, lists parts or downloads a few times per presign at most. */
+  static final int STORE_CALLS_FACTOR = 4;
 
-  private final transient RateLimiter limiter;
+  private final transient RateLimiter presigns;
+  private final transient RateLimiter storeCalls;
   private final int perMinute;
 
   RateLimitFilter(int perMinute) {
-    this.limiter = new RateLimiter(perMinute, System::nanoTime);
+    this.presigns = new RateLimiter(perMinute, System::nanoTime);
+    this.storeCalls = new RateLimiter(perMinute * STORE_CALLS_FACTOR, System::nanoTime);
     this.perMinute = perMinute;
   }
 
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
       throws IOException, ServletException {
-    boolean presign = "POST".equals(req.getMethod())
-        && (req.getPathInfo() == null || "/".equals(req.getPathInfo()));
-    if (presign) {
+    boolean root = req.getPathInfo() == null || "/".equals(req.getPathInfo());
+    boolean presign = "POST".equals(req.getMethod()) && root
+        && "/api/uploads".equals(req.getServletPath());
+    boolean indexOnly = "GET".equals(req.getMethod()) && root;
+    if (!indexOnly) {
       String user = req.getRemoteUser();
-      long wait = limiter.acquire(user != null ? "user:" + user : "address:" + req.getRemoteAddr());
+      String client = user != null ? Caller.user(user).client()
+          : Caller.anonymous(req.getRemoteAddr()).client();
+      long wait = (presign ? presigns : storeCalls).acquire(client);
       if (wait > 0) {
-        Json.writeError(resp, new ApiException(ErrorCode.TOO_MANY_REQUESTS, "At most "
-            + perMinute + " uploads may start per minute; try again in " + wait + " s.",
-            (int) wait));
+        String what = presign ? "At most " + perMinute + " uploads may start per minute"
+            : "At most " + perMinute * STORE_CALLS_FACTOR + " requests for uploads and files"
+                + " may be made per minute";
+        Json.writeError(resp, new ApiException(ErrorCode.TOO_MANY_REQUESTS, what
+            + "; try again in " + wait + " s.", (int) wait));
         return;
       }
     }

@@ -1,8 +1,11 @@
 package dev.directupload.web;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
 import dev.directupload.upload.ApiException;
+import dev.directupload.upload.Caller;
 import dev.directupload.upload.ErrorCode;
 import dev.directupload.upload.PartRequest;
 import dev.directupload.upload.UploadRequest;
@@ -10,12 +13,11 @@ import dev.directupload.upload.UploadService;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import java.math.BigDecimal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -29,19 +31,23 @@ final class UploadsServlet extends ApiServlet {
       "checksumSha256");
 
   private final transient UploadService service;
+  private final transient Callers callers;
+  private final Duration bodyTimeout;
 
-  UploadsServlet(UploadService service) {
+  UploadsServlet(UploadService service, Callers callers, Duration bodyTimeout) {
     this.service = service;
+    this.callers = callers;
+    this.bodyTimeout = bodyTimeout;
   }
 
   @Override
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
-    String owner = owner(req);
+    Caller caller = callers.of(req);
     if (path.isEmpty()) {
       switch (method) {
-        case "POST" -> Json.write(resp, 201,
-            Views.presign(service.presign(owner, parse(Json.readObject(req)))));
+        case "POST" -> withJsonBody(req, resp, bodyTimeout, body -> Json.write(resp, 201,
+            Views.presign(service.presign(caller, parse(body)))));
         case "GET" -> {
           String status = req.getParameter("status");
           if (!"pending".equals(status)) {
@@ -49,7 +55,7 @@ final class UploadsServlet extends ApiServlet {
                 "expected status=pending (completed files are at api/files)");
           }
           Json.write(resp, 200, Map.of("uploads",
-              service.pendingUploads(owner).stream().map(Views::pending).toList()));
+              service.pendingUploads(caller).stream().map(Views::pending).toList()));
         }
         default -> throw methodNotAllowed(resp, method, "GET, POST");
       }
@@ -57,20 +63,24 @@ final class UploadsServlet extends ApiServlet {
       if (!method.equals("DELETE")) {
         throw methodNotAllowed(resp, method, "DELETE");
       }
-      service.delete(owner, path.get(0));
+      service.delete(caller, path.get(0));
       resp.setStatus(204);
       resp.setHeader("Cache-Control", "no-store");
     } else if (path.size() == 2 && path.get(1).equals("complete")) {
       if (!method.equals("POST")) {
         throw methodNotAllowed(resp, method, "POST");
       }
-      Json.write(resp, 200, Views.file(service.complete(owner, path.get(0)), service));
+      Json.write(resp, 200, Views.file(service.complete(caller, path.get(0)), service));
     } else if (path.size() == 2 && path.get(1).equals("parts")) {
+      String id = path.get(0);
       switch (method) {
-        case "POST" -> Json.write(resp, 200, Views.signedParts(
-            service.signParts(owner, path.get(0), parseParts(Json.readObject(req)))));
-        case "GET" -> Json.write(resp, 200,
-            Views.storedParts(service.storedParts(owner, path.get(0))));
+        case "POST" -> {
+          // The id is checked before a byte of the body is read.
+          service.requireMultipart(caller, id);
+          withJsonBody(req, resp, bodyTimeout, body -> Json.write(resp, 200, Views.signedParts(
+              service.signParts(caller, id, parseParts(body)))));
+        }
+        case "GET" -> Json.write(resp, 200, Views.storedParts(service.storedParts(caller, id)));
         default -> throw methodNotAllowed(resp, method, "GET, POST");
       }
     } else {
@@ -111,15 +121,12 @@ final class UploadsServlet extends ApiServlet {
   }
 
   private static int partNumber(Map<String, JsonElement> part) {
-    if (part.get("partNumber") instanceof JsonPrimitive p && p.isNumber()) {
-      BigDecimal number = p.getAsBigDecimal();
-      try {
-        return number.stripTrailingZeros().intValueExact();
-      } catch (ArithmeticException e) {
-        // not a whole number in int range: the message below
-      }
+    OptionalLong n = Json.wholeNumber(part.get("partNumber"), Integer.MIN_VALUE,
+        Integer.MAX_VALUE);
+    if (n.isEmpty()) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "partNumber must be a whole number");
     }
-    throw new ApiException(ErrorCode.INVALID_REQUEST, "partNumber must be a whole number");
+    return (int) n.getAsLong();
   }
 
   private static String string(Map<String, JsonElement> body, String name) {
@@ -141,12 +148,12 @@ final class UploadsServlet extends ApiServlet {
     if (!(value instanceof JsonPrimitive p && p.isNumber())) {
       throw new ApiException(ErrorCode.INVALID_SIZE, "size must be a number of bytes");
     }
-    BigDecimal number = p.getAsBigDecimal();
-    try {
-      return number.stripTrailingZeros().toBigIntegerExact().longValueExact();
-    } catch (ArithmeticException e) {
-      throw new ApiException(ErrorCode.INVALID_SIZE,
-          "expected size to be a whole number of bytes but was " + number.toString());
+    OptionalLong size = Json.wholeNumber(value, Long.MIN_VALUE, Long.MAX_VALUE);
+    if (size.isEmpty()) {
+      String shown = p.getAsString();
+      throw new ApiException(ErrorCode.INVALID_SIZE, "expected size to be a whole number of"
+          + " bytes but was " + (shown.length() > 40 ? shown.substring(0, 40) + "…" : shown));
     }
+    return size.getAsLong();
   }
 }

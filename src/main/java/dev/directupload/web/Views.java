@@ -1,10 +1,10 @@
 package dev.directupload.web;
 
-import dev.directupload.upload.MultipartPlan;
+import dev.directupload.registry.MultipartPlan;
+import dev.directupload.registry.Upload;
 import dev.directupload.upload.PartsInStore;
 import dev.directupload.upload.PresignedUpload;
 import dev.directupload.upload.SignedPart;
-import dev.directupload.upload.Upload;
 import dev.directupload.upload.UploadService;
 import java.util.List;
 import java.util.Map;

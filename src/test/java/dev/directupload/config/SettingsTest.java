@@ -37,10 +37,14 @@ class SettingsTest {
     assertEquals(5L << 30, s.maxFileSize());
     assertEquals(Duration.ofMinutes(15), s.urlExpiry());
     assertFalse(s.publicRead());
-    assertEquals(10_000, s.maxPending());
+    assertEquals(100_000, s.maxPending());
+    assertEquals(100, s.maxPendingPerUser());
+    assertTrue(s.writeOnce());
+    assertEquals(Duration.ofSeconds(10), s.bodyTimeout());
     assertEquals(600, s.rateLimit());
     assertEquals(List.of(), s.allowedOrigins());
     assertTrue(s.allowsType("application/pdf"));
+    assertTrue(s.allowsType("image/heif"), "what Chromium reports for .heic photos");
   }
 
   @Test

@@ -108,6 +108,21 @@ class ApiClient {
     return download.body();
   }
 
+  /**
+   * {@code api/health} once it answers {@code status}: its look at the store is kept for a few
+   * seconds, so a change of the store shows within that time, not at once.
+   */
+  HttpResponse<String> awaitHealth(int status) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + 15_000_000_000L;
+    while (true) {
+      HttpResponse<String> health = get("api/health");
+      if (health.statusCode() == status || System.nanoTime() > deadline) {
+        return health;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+    }
+  }
+
   static JsonObject json(HttpResponse<String> response) {
     return JsonParser.parseString(response.body()).getAsJsonObject();
   }

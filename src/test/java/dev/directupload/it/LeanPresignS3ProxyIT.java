@@ -7,7 +7,6 @@ import dev.directupload.local.LocalS3;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.S3ObjectStore;
-import dev.directupload.testing.TestSettings;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,8 +20,6 @@ import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /**
  * An S3-compatible store accepts what our own signer signs: a PUT through the lean URL with
@@ -38,10 +35,7 @@ class LeanPresignS3ProxyIT {
   @BeforeAll
   static void start() throws Exception {
     s3 = LocalS3.inMemory(false).withBucket(BUCKET);
-    store = S3ObjectStore.create(TestSettings.with("endpoint", s3.endpoint().toString(),
-        "bucket", BUCKET, "region", LocalS3.REGION, "path-style", "true"),
-        StaticCredentialsProvider.create(
-            AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY)));
+    store = s3.objectStore(BUCKET);
   }
 
   @AfterAll
@@ -58,7 +52,7 @@ class LeanPresignS3ProxyIT {
     String key = "uploads/ünï cødé/a+b~c%d=e&f 😀 (1).txt";
     PresignedPut put = store.presignPut(new PutSpec(key, "text/plain; charset=utf-8",
         body.length, Optional.of(checksum), Map.of("upload-id", "abc", "filename", "a%20b.txt"),
-        false, Duration.ofMinutes(5)));
+        false, Duration.ofMinutes(5), Optional.empty(), true));
 
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(put.url()))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
@@ -83,7 +77,8 @@ class LeanPresignS3ProxyIT {
   void storeRefusesALeanPutWithADifferentSignedHeader() throws Exception {
     byte[] body = "x".getBytes(StandardCharsets.UTF_8);
     PresignedPut put = store.presignPut(new PutSpec("uploads/refused.txt", "text/plain",
-        body.length, Optional.empty(), Map.of("upload-id", "abc"), false, Duration.ofMinutes(5)));
+        body.length, Optional.empty(), Map.of("upload-id", "abc"), false, Duration.ofMinutes(5),
+        Optional.empty(), false));
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(put.url()))
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body));
     put.headers().forEach(request::header);

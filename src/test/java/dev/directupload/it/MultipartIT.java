@@ -141,6 +141,10 @@ class MultipartIT {
         "{\"parts\":[{\"partNumber\":0,\"checksumSha256\":\"" + sum + "\"}]}"));
     assertError(400, "INVALID_REQUEST", app.post("api/uploads/" + id + "/parts",
         "{\"parts\":[{\"partNumber\":1.5,\"checksumSha256\":\"" + sum + "\"}]}"));
+    for (String huge : new String[] {"1e99999", "-1e99999", "1e-99999", "9".repeat(1000)}) {
+      assertError(400, "INVALID_REQUEST", app.post("api/uploads/" + id + "/parts",
+          "{\"parts\":[{\"partNumber\":" + huge + ",\"checksumSha256\":\"" + sum + "\"}]}"));
+    }
     assertError(400, "INVALID_REQUEST", app.post("api/uploads/" + id + "/parts",
         "{\"parts\":[{\"partNumber\":1,\"checksumSha256\":\"" + sum + "\"},"
             + "{\"partNumber\":1,\"checksumSha256\":\"" + sum + "\"}]}"));

@@ -17,6 +17,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.jetty.server.Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -55,7 +56,8 @@ class OwnershipIT {
         "direct-upload.auth-role", "user"), List.of(
             new LocalApp.User("alice", "alice-pw", "user"),
             new LocalApp.User("bob", "bob-pw", "user"),
-            new LocalApp.User("mallory", "mallory-pw", "guest")));
+            new LocalApp.User("mallory", "mallory-pw", "guest"),
+            new LocalApp.User("anonymous", "anonymous-pw", "user")));
     server.start();
     base = LocalApp.url(server, "/direct-upload");
     alice = as("alice", "alice-pw");
@@ -127,8 +129,37 @@ class OwnershipIT {
   void pendingUploadsAreOnlyTheOwnersToComplete() throws Exception {
     JsonObject presign = bob.presign("bobs.txt", "text/plain", 3);
     String id = presign.get("id").getAsString();
+    assertEquals(200, bob.putAsBrowser(presign, bytes("abc")).statusCode());
     assertFalse(alice.get("api/uploads?status=pending").body().contains(id));
     assertTrue(bob.get("api/uploads?status=pending").body().contains(id));
+
+    HttpResponse<String> complete = alice.post("api/uploads/" + id + "/complete", "{}");
+    assertEquals(404, complete.statusCode(), complete.body());
     assertEquals(404, alice.delete("api/uploads/" + id).statusCode());
+    assertTrue(bob.get("api/uploads?status=pending").body().contains(id),
+        "still bob's, still pending");
+    assertEquals(200, bob.post("api/uploads/" + id + "/complete", "{}").statusCode());
+  }
+
+  @Test
+  void aUserNamedAnonymousIsRefusedForTheFilesUploadedWithoutSignIn() throws Exception {
+    HttpResponse<String> list = as("anonymous", "anonymous-pw").get("api/files");
+    assertEquals(403, list.statusCode(), list.body());
+    assertEquals("FORBIDDEN_USER", json(list).getAsJsonObject("error").get("code").getAsString());
+  }
+
+  @Test
+  void healthTellsOnlyTheStatusToCallersWhoAreNotSignedIn() throws Exception {
+    HttpResponse<String> open = new ApiClient(base).get("api/health");
+    assertEquals(200, open.statusCode());
+    assertEquals(Set.of("status"), json(open).keySet(), open.body());
+    // A browser sends the page's Basic credentials again with api/health, unasked.
+    HttpResponse<String> signedIn = ApiClient.newClient().build().send(HttpRequest.newBuilder(
+        URI.create(base + "api/health")).header("Authorization", "Basic "
+            + java.util.Base64.getEncoder().encodeToString(bytes("alice:alice-pw"))).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, signedIn.statusCode());
+    assertTrue(json(signedIn).has("files"), signedIn.body());
+    assertTrue(json(signedIn).has("cors"), signedIn.body());
   }
 }

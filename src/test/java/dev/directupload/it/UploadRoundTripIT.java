@@ -213,7 +213,7 @@ class UploadRoundTripIT {
           json(down).getAsJsonObject("error").get("code").getAsString());
       assertTrue(down.headers().firstValue("Retry-After").isPresent());
       assertFalse(down.body().contains("127.0.0.1"), down.body());
-      assertEquals(503, app.get("api/health").statusCode());
+      assertEquals(503, app.awaitHealth(503).statusCode());
     } finally {
       store.resume();
     }
@@ -231,7 +231,7 @@ class UploadRoundTripIT {
     String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
     assertTrue(csp.contains("connect-src 'self' " + store.endpoint()), csp);
     assertEquals("nosniff", page.headers().firstValue("X-Content-Type-Options").orElseThrow());
-    HttpResponse<String> health = app.get("api/health");
+    HttpResponse<String> health = app.awaitHealth(200);
     assertEquals(200, health.statusCode(), health.body());
     assertEquals("UP", json(health).get("status").getAsString());
     assertEquals("no-store", health.headers().firstValue("Cache-Control").orElseThrow());

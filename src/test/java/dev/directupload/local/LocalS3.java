@@ -1,9 +1,12 @@
 package dev.directupload.local;
 
+import dev.directupload.config.Settings;
+import dev.directupload.storage.S3ObjectStore;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.gaul.s3proxy.CrossOriginResourceSharing;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -111,6 +114,14 @@ public final class LocalS3 implements AutoCloseable {
         .credentialsProvider(StaticCredentialsProvider.create(
             AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
         .build();
+  }
+
+  /** The application's own store over {@code bucket} here, with the fixed test credentials. */
+  public S3ObjectStore objectStore(String bucket) {
+    Map<String, String> values = Map.of("bucket", bucket, "endpoint", endpoint().toString(),
+        "region", REGION, "path-style", "true");
+    return S3ObjectStore.create(Settings.load(values::get), StaticCredentialsProvider.create(
+        AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)));
   }
 
   public BlobStore blobs() {

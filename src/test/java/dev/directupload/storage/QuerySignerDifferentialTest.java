@@ -124,10 +124,17 @@ class QuerySignerDifferentialTest {
         : Optional.empty();
     Map<String, String> metadata = metadata(random);
     boolean publicRead = random.nextBoolean();
+    boolean writeOnce = random.nextBoolean();
+    Optional<String> disposition = random.nextInt(4) == 0 ? Optional.of("attachment")
+        : Optional.empty();
     Duration expiry = expiry(random);
     PutObjectRequest.Builder put = PutObjectRequest.builder().bucket(bucket).key(key)
         .contentType(contentType).contentLength(size).metadata(metadata);
     checksum.ifPresent(put::checksumSHA256);
+    disposition.ifPresent(put::contentDisposition);
+    if (writeOnce) {
+      put.ifNoneMatch("*");
+    }
     if (publicRead) {
       put.acl(ObjectCannedACL.PUBLIC_READ);
     }
@@ -135,10 +142,11 @@ class QuerySignerDifferentialTest {
         r -> r.signatureDuration(expiry).putObjectRequest(put.build()));
     clock.set(signingTime(expected.url().toString()));
     PresignedPut actual = lean.presignPut(new PutSpec(key, contentType, size, checksum, metadata,
-        publicRead, expiry));
+        publicRead, expiry, disposition, writeOnce));
 
     String context = where + ", PUT key=" + printable(key) + " type=" + printable(contentType)
-        + " metadata=" + metadata + " expiry=" + expiry;
+        + " metadata=" + metadata + " expiry=" + expiry + " writeOnce=" + writeOnce
+        + " disposition=" + disposition;
     assertEquals(expected.url().toString(), actual.url(), context);
     URI.create(actual.url()); // a valid URI, as the browser and java.net need
     Map<String, String> expectedHeaders = new LinkedHashMap<>();

@@ -27,7 +27,7 @@ class QuerySignerTest {
   private static final URI BASE = URI.create("http://127.0.0.1:9/bucket/");
   private static final Instant DAY_ONE = Instant.parse("2026-03-01T23:59:59Z");
   private static final PutSpec SPEC = new PutSpec("a/b c.txt", "text/plain", 5, Optional.empty(),
-      Map.of("owner", "x"), false, Duration.ofMinutes(15));
+      Map.of("owner", "x"), false, Duration.ofMinutes(15), Optional.empty(), false);
 
   private static String fresh(AwsCredentials credentials, Instant at) {
     return new QuerySigner(BASE, "us-east-1", StaticCredentialsProvider.create(credentials),
@@ -80,7 +80,7 @@ class QuerySignerTest {
         StaticCredentialsProvider.create(AwsBasicCredentials.create("AKID", "s")),
         new MutableClock(DAY_ONE));
     PutSpec tooLong = new PutSpec("k", "text/plain", 1, Optional.empty(), Map.of(), false,
-        Duration.ofDays(7).plusSeconds(1));
+        Duration.ofDays(7).plusSeconds(1), Optional.empty(), false);
     assertThrows(IllegalArgumentException.class, () -> signer.presignPut(tooLong));
   }
 }

@@ -31,7 +31,7 @@ class S3ObjectStoreTest {
 
   private static PutSpec spec(Optional<String> checksum, boolean publicRead) {
     return new PutSpec("uploads/a b.txt", "text/plain", 12, checksum,
-        Map.of("upload-id", "x"), publicRead, Duration.ofMinutes(15));
+        Map.of("upload-id", "x"), publicRead, Duration.ofMinutes(15), Optional.empty(), false);
   }
 
   @Test

@@ -17,9 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiFunction;
@@ -70,8 +70,24 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   public void put(String key, long size, String contentType, Map<String, String> metadata,
       Instant lastModified) {
     objects.put(key, new StoredObject(key, size, contentType, lastModified, metadata,
-        Optional.empty()));
+        Optional.empty(), Optional.of("\"etag-" + java.util.UUID.randomUUID() + "\""),
+        Map.of()));
   }
+
+  /** Puts an object as a browser would with the signed headers, and these leading bytes. */
+  public void putAsSigned(PutSpec spec, byte[] leadingBytes) {
+    putAsSigned(spec);
+    contents.put(spec.key(), leadingBytes.clone());
+  }
+
+  /** The leading bytes of objects, by key, for {@link #readFirstBytes}; none means empty. */
+  public final Map<String, byte[]> contents = new ConcurrentHashMap<>();
+
+  /** Keys whose object a lenient store made readable by anyone. */
+  public final java.util.Set<String> publicKeys = ConcurrentHashMap.newKeySet();
+
+  /** When set, the store cannot tell whether an object is public (no ACL support). */
+  public volatile boolean noAcls;
 
   @Override
   public PresignedPut presignPut(PutSpec spec) {
@@ -124,7 +140,8 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
-  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts) {
+  public boolean completeMultipart(String key, String uploadId, List<StoredPart> parts,
+      boolean writeOnce) {
     calls.add("completeMultipart " + key);
     failIfDown();
     Multipart upload = multiparts.remove(uploadId);
@@ -175,10 +192,30 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
+  public Optional<byte[]> readFirstBytes(String key, int max) {
+    calls.add("readFirstBytes " + key);
+    failIfDown();
+    if (!objects.containsKey(key)) {
+      return Optional.empty();
+    }
+    byte[] content = contents.getOrDefault(key, new byte[0]);
+    return Optional.of(java.util.Arrays.copyOf(content, Math.min(max, content.length)));
+  }
+
+  @Override
+  public Optional<Boolean> isPubliclyReadable(String key) {
+    calls.add("isPubliclyReadable " + key);
+    failIfDown();
+    return noAcls ? Optional.empty() : Optional.of(publicKeys.contains(key));
+  }
+
+  @Override
   public void delete(String key) {
     calls.add("delete " + key);
     failIfDown();
     objects.remove(key);
+    contents.remove(key);
+    publicKeys.remove(key);
   }
 
   @Override
@@ -230,8 +267,8 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
-  public void checkBucket() {
-    calls.add("checkBucket");
+  public void checkBucket(String prefix) {
+    calls.add("checkBucket " + prefix);
     failIfDown();
   }
 

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -48,14 +49,14 @@ class CorsCheckTest {
   }
 
   private String problem() {
-    CorsStatus status = check.check(ORIGIN);
+    CorsStatus status = check.check(ORIGIN).orElseThrow();
     assertFalse(status.ok());
     return status.problem().orElseThrow();
   }
 
   @Test
   void bucketThatAllowsEverythingNeededIsOk() {
-    CorsStatus status = check.check(ORIGIN);
+    CorsStatus status = check.check(ORIGIN).orElseThrow();
     assertTrue(status.ok());
     assertEquals(ORIGIN, status.origin());
     assertTrue(status.problem().isEmpty());
@@ -77,7 +78,7 @@ class CorsCheckTest {
   @Test
   void wildcardOriginIsAccepted() {
     answerWith(200, "access-control-allow-origin", "*");
-    assertTrue(check.check(ORIGIN).ok());
+    assertTrue(check.check(ORIGIN).orElseThrow().ok());
   }
 
   @Test
@@ -89,14 +90,15 @@ class CorsCheckTest {
   @Test
   void missingSignedHeadersAreNamed() {
     answerWith(200, "access-control-allow-headers", "content-type");
-    assertTrue(problem().endsWith("does not allow the headers x-amz-checksum-sha256,"
-        + " x-amz-meta-filename, x-amz-meta-owner, x-amz-meta-upload-id."), problem());
+    assertTrue(problem().endsWith("does not allow the headers if-none-match,"
+        + " x-amz-checksum-sha256, x-amz-meta-filename, x-amz-meta-owner, x-amz-meta-upload-id."),
+        problem());
   }
 
   @Test
   void wildcardHeadersAreAccepted() {
     answerWith(200, "access-control-allow-headers", "*");
-    assertTrue(check.check(ORIGIN).ok());
+    assertTrue(check.check(ORIGIN).orElseThrow().ok());
   }
 
   @Test
@@ -113,11 +115,11 @@ class CorsCheckTest {
 
   @Test
   void rulesToApplyNameTheOriginAndTheSignedHeaders() {
-    Map<String, Object> rule = check.check(ORIGIN).rules().get(0);
+    Map<String, Object> rule = check.check(ORIGIN).orElseThrow().rules().get(0);
     assertEquals(List.of(ORIGIN), rule.get("AllowedOrigins"));
     assertEquals(List.of("PUT", "GET", "HEAD"), rule.get("AllowedMethods"));
-    assertEquals(List.of("content-type", "x-amz-checksum-sha256", "x-amz-meta-*"),
-        rule.get("AllowedHeaders"));
+    assertEquals(List.of("content-type", "if-none-match", "x-amz-checksum-sha256",
+        "x-amz-meta-*"), rule.get("AllowedHeaders"));
     assertEquals(List.of("ETag"), rule.get("ExposeHeaders"));
   }
 
@@ -127,10 +129,10 @@ class CorsCheckTest {
     try (FakeStore other = new FakeStore(publicRead)) {
       other.cors = (origin, headers) -> new PreflightAnswer(200, Map.of(
           "access-control-allow-origin", origin, "access-control-allow-methods", "PUT",
-          "access-control-allow-headers", "content-type,x-amz-checksum-sha256,"
+          "access-control-allow-headers", "content-type,if-none-match,x-amz-checksum-sha256,"
               + "x-amz-meta-filename,x-amz-meta-owner,x-amz-meta-upload-id",
           "access-control-expose-headers", "ETag"));
-      CorsStatus status = new CorsCheck(publicRead, other, clock).check(ORIGIN);
+      CorsStatus status = new CorsCheck(publicRead, other, clock).check(ORIGIN).orElseThrow();
       assertTrue(status.problem().orElseThrow().contains("x-amz-acl"));
       assertTrue(((List<?>) status.rules().get(0).get("AllowedHeaders")).contains("x-amz-acl"));
     }
@@ -138,14 +140,25 @@ class CorsCheckTest {
 
   @Test
   void answerIsKeptForAMinutePerOrigin() {
-    check.check(ORIGIN);
-    check.check(ORIGIN);
+    check.check(ORIGIN).orElseThrow();
+    check.check(ORIGIN).orElseThrow();
     assertEquals(1, preflights());
     clock.advance(Duration.ofSeconds(61));
-    check.check(ORIGIN);
+    check.check(ORIGIN).orElseThrow();
     assertEquals(2, preflights());
     check.check("http://localhost:8080");
     assertEquals(3, preflights());
+  }
+
+  @Test
+  void inventedOriginsBeyondTheCacheSendNoMorePreflights() {
+    for (int i = 0; i < CorsCheck.MAX_ORIGINS; i++) {
+      assertTrue(check.check("http://host" + i + ".example").isPresent());
+    }
+    assertEquals(Optional.empty(), check.check("http://one-more.example"));
+    assertEquals(CorsCheck.MAX_ORIGINS, preflights());
+    clock.advance(Duration.ofSeconds(61));
+    assertTrue(check.check("http://one-more.example").isPresent(), "room again a minute later");
   }
 
   private long preflights() {

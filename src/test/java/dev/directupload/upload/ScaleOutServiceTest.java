@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.directupload.config.Settings;
+import dev.directupload.registry.MemoryRegistry;
+import dev.directupload.registry.Upload;
 import dev.directupload.testing.FakeStore;
 import dev.directupload.testing.MutableClock;
 import dev.directupload.testing.TestSettings;
@@ -21,8 +23,8 @@ class ScaleOutServiceTest {
   private final Settings settings = TestSettings.with("index-refresh", "PT10S");
   private final FakeStore store = new FakeStore(settings);
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-04T05:06:07Z"));
-  private final UploadRegistry registryA = new UploadRegistry(100);
-  private final UploadRegistry registryB = new UploadRegistry(100);
+  private final MemoryRegistry registryA = new MemoryRegistry();
+  private final MemoryRegistry registryB = new MemoryRegistry();
   private final UploadService a = new UploadService(settings, store, registryA, clock);
   private final UploadService b = new UploadService(settings, store, registryB, clock);
 
@@ -32,7 +34,7 @@ class ScaleOutServiceTest {
   }
 
   private Upload uploadThroughA(String name) {
-    Upload upload = a.presign("alice", new UploadRequest(name, "text/plain", 3L, null)).upload();
+    Upload upload = a.presign(Caller.user("alice"), new UploadRequest(name, "text/plain", 3L, null)).upload();
     store.putAsSigned(store.lastSpec);
     return upload;
   }
@@ -40,7 +42,7 @@ class ScaleOutServiceTest {
   @Test
   void theOtherInstanceCompletesByFindingTheObjectInTheIdsFolder() {
     Upload upload = uploadThroughA("a.txt");
-    Upload completed = b.complete("alice", upload.id());
+    Upload completed = b.complete(Caller.user("alice"), upload.id());
     assertTrue(completed.isCompleted());
     assertEquals("a.txt", completed.filename());
     assertTrue(store.calls.contains("findFirst " + upload.key().substring(0,
@@ -56,7 +58,7 @@ class ScaleOutServiceTest {
   void someoneElsesIdIsNotFoundEvenWhenItsObjectExists() {
     Upload upload = uploadThroughA("a.txt");
     assertEquals(ErrorCode.NOT_FOUND, assertThrows(ApiException.class,
-        () -> b.complete("mallory", upload.id())).code());
+        () -> b.complete(Caller.user("mallory"), upload.id())).code());
     assertTrue(registryB.find(upload.id()).isEmpty());
   }
 
@@ -65,7 +67,7 @@ class ScaleOutServiceTest {
     String old = UploadIds.next(clock.instant().minus(Duration.ofDays(30)));
     String future = UploadIds.next(clock.instant().plus(Duration.ofHours(1)));
     for (String id : List.of(old, future)) {
-      assertThrows(ApiException.class, () -> b.delete("alice", id));
+      assertThrows(ApiException.class, () -> b.delete(Caller.user("alice"), id));
     }
     assertTrue(store.calls.stream().noneMatch(c -> c.startsWith("findFirst")), store.calls.toString());
   }
@@ -73,10 +75,10 @@ class ScaleOutServiceTest {
   @Test
   void deletesAndCompletionsReachTheOtherIndexInOrder() {
     Upload first = uploadThroughA("first.txt");
-    a.complete("alice", first.id());
+    a.complete(Caller.user("alice"), first.id());
     Upload second = uploadThroughA("second.txt");
-    a.complete("alice", second.id());
-    a.delete("alice", first.id());
+    a.complete(Caller.user("alice"), second.id());
+    a.delete(Caller.user("alice"), first.id());
 
     clock.advance(Duration.ofSeconds(10));
     assertEquals(1, b.refreshIndex(), "second added; first skipped: its object is gone");
@@ -89,11 +91,11 @@ class ScaleOutServiceTest {
     Upload early = uploadThroughA("early.txt");
     clock.advance(Duration.ofSeconds(30));
     Upload late = uploadThroughA("late.txt");
-    a.complete("alice", late.id());
+    a.complete(Caller.user("alice"), late.id());
     assertEquals(1, b.refreshIndex());
     // Another instance whose clock is 30 s behind records its completion only now.
     clock.advance(Duration.ofSeconds(-30));
-    a.complete("alice", early.id());
+    a.complete(Caller.user("alice"), early.id());
     clock.advance(Duration.ofSeconds(40));
     assertEquals(1, b.refreshIndex());
     assertTrue(registryB.find(early.id()).orElseThrow().isCompleted());
@@ -102,7 +104,7 @@ class ScaleOutServiceTest {
   @Test
   void oldRecordsAreDeletedAndForeignKeysIgnored() {
     Upload upload = uploadThroughA("a.txt");
-    a.complete("alice", upload.id());
+    a.complete(Caller.user("alice"), upload.id());
     store.put("uploads/.direct-upload/changes/not-a-record", 0, "text/plain", Map.of(),
         clock.instant());
     clock.advance(Duration.ofSeconds(10));
@@ -114,15 +116,16 @@ class ScaleOutServiceTest {
   }
 
   @Test
-  void withRefreshOffNothingIsRecorded() {
+  void withRefreshOffNoChangeIsRecorded() {
     Settings single = TestSettings.with("index-refresh", "PT0S");
-    UploadService alone = new UploadService(single, store, new UploadRegistry(10), clock);
-    Upload upload = alone.presign("alice", new UploadRequest("a.txt", "text/plain", 3L, null))
+    UploadService alone = new UploadService(single, store, new MemoryRegistry(), clock);
+    Upload upload = alone.presign(Caller.user("alice"), new UploadRequest("a.txt", "text/plain", 3L, null))
         .upload();
     store.putAsSigned(store.lastSpec);
-    alone.complete("alice", upload.id());
-    alone.delete("alice", upload.id());
-    assertTrue(store.calls.stream().noneMatch(c -> c.startsWith("putRecord")), store.calls.toString());
+    alone.complete(Caller.user("alice"), upload.id());
+    alone.delete(Caller.user("alice"), upload.id());
+    assertTrue(store.calls.stream().noneMatch(c -> c.startsWith("putRecord")
+        && c.contains("/changes/")), store.calls.toString());
     assertEquals(0, alone.refreshIndex());
   }
 }

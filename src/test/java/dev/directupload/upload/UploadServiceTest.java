@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.directupload.config.Settings;
+import dev.directupload.registry.MemoryRegistry;
+import dev.directupload.registry.Upload;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.testing.FakeStore;
 import dev.directupload.testing.MutableClock;
@@ -29,14 +31,15 @@ import org.junit.jupiter.api.Test;
  * signed, and a failing store never changes the index.
  */
 class UploadServiceTest {
+  private static final Caller ANON = Caller.anonymous("127.0.0.1");
   private final Settings settings = TestSettings.with("max-pending", "100");
   private final FakeStore store = new FakeStore(settings);
-  private final UploadRegistry registry = new UploadRegistry(settings.maxPending());
+  private final MemoryRegistry registry = new MemoryRegistry();
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-04T05:06:07Z"));
   private final UploadService service = new UploadService(settings, store, registry, clock);
 
   private PresignedUpload presign(String name) {
-    return service.presign("anonymous", new UploadRequest(name, "text/plain", 12L, null));
+    return service.presign(ANON, new UploadRequest(name, "text/plain", 12L, null));
   }
 
 
@@ -67,7 +70,7 @@ class UploadServiceTest {
   void completeBeforeUploadIsNotUploadedAndStaysPending() {
     PresignedUpload p = presign("a.txt");
     ApiException e = assertThrows(ApiException.class,
-        () -> service.complete("anonymous", p.upload().id()));
+        () -> service.complete(ANON, p.upload().id()));
     assertEquals(ErrorCode.NOT_UPLOADED, e.code());
     assertFalse(registry.find(p.upload().id()).orElseThrow().isCompleted());
   }
@@ -76,10 +79,10 @@ class UploadServiceTest {
   void completeListsTheFileAndIsIdempotent() {
     PresignedUpload p = presign("a.txt");
     store.putAsSigned(store.lastSpec);
-    Upload first = service.complete("anonymous", p.upload().id());
-    Upload again = service.complete("anonymous", p.upload().id());
+    Upload first = service.complete(ANON, p.upload().id());
+    Upload again = service.complete(ANON, p.upload().id());
     assertEquals(first, again);
-    assertEquals(List.of(first), service.files("anonymous", null, Optional.empty()).files());
+    assertEquals(List.of(first), service.files(ANON, null, Optional.empty()).files());
   }
 
   @Test
@@ -88,7 +91,7 @@ class UploadServiceTest {
     PutSpec spec = store.lastSpec;
     store.put(spec.key(), 13, "text/plain", spec.metadata(), clock.instant());
     ApiException e = assertThrows(ApiException.class,
-        () -> service.complete("anonymous", p.upload().id()));
+        () -> service.complete(ANON, p.upload().id()));
     assertEquals(ErrorCode.OBJECT_MISMATCH, e.code());
     assertTrue(e.getMessage().contains("expected 12 bytes but the store holds 13"), e.getMessage());
     assertFalse(store.objects.containsKey(spec.key()));
@@ -101,8 +104,8 @@ class UploadServiceTest {
     PutSpec spec = store.lastSpec;
     store.putAsSigned(spec);
     store.nextHeads.add(Optional.of(new dev.directupload.storage.StoredObject(spec.key(), 12,
-        "text/plain", clock.instant(), Map.of(), Optional.empty())));
-    assertTrue(service.complete("anonymous", p.upload().id()).isCompleted());
+        "text/plain", clock.instant(), Map.of(), Optional.empty(), Optional.empty(), Map.of())));
+    assertTrue(service.complete(ANON, p.upload().id()).isCompleted());
     assertTrue(store.objects.containsKey(spec.key()));
   }
 
@@ -112,7 +115,7 @@ class UploadServiceTest {
     PutSpec spec = store.lastSpec;
     store.put(spec.key(), 12, "text/html", spec.metadata(), clock.instant());
     assertEquals(ErrorCode.OBJECT_MISMATCH, assertThrows(ApiException.class,
-        () -> service.complete("anonymous", p.upload().id())).code());
+        () -> service.complete(ANON, p.upload().id())).code());
     assertFalse(store.objects.containsKey(spec.key()));
   }
 
@@ -121,7 +124,7 @@ class UploadServiceTest {
     PresignedUpload p = presign("a.txt");
     PutSpec spec = store.lastSpec;
     store.put(spec.key(), 12, "text/plain; charset=UTF-8", spec.metadata(), clock.instant());
-    assertTrue(service.complete("anonymous", p.upload().id()).isCompleted());
+    assertTrue(service.complete(ANON, p.upload().id()).isCompleted());
   }
 
   @Test
@@ -130,12 +133,12 @@ class UploadServiceTest {
     store.putAsSigned(store.lastSpec);
     store.down = true;
     ApiException e = assertThrows(ApiException.class,
-        () -> service.complete("anonymous", p.upload().id()));
+        () -> service.complete(ANON, p.upload().id()));
     assertEquals(ErrorCode.STORAGE_UNAVAILABLE, e.code());
     assertFalse(e.getMessage().contains("127.0.0.1"), e.getMessage());
     assertFalse(registry.find(p.upload().id()).orElseThrow().isCompleted());
     store.down = false;
-    assertTrue(service.complete("anonymous", p.upload().id()).isCompleted());
+    assertTrue(service.complete(ANON, p.upload().id()).isCompleted());
   }
 
   @Test
@@ -148,7 +151,7 @@ class UploadServiceTest {
     for (int i = 0; i < 8; i++) {
       results.add(pool.submit(() -> {
         go.await();
-        return service.complete("anonymous", p.upload().id());
+        return service.complete(ANON, p.upload().id());
       }));
     }
     go.countDown();
@@ -165,21 +168,21 @@ class UploadServiceTest {
   void deleteRemovesObjectAndEntry() {
     PresignedUpload p = presign("a.txt");
     store.putAsSigned(store.lastSpec);
-    service.complete("anonymous", p.upload().id());
-    service.delete("anonymous", p.upload().id());
+    service.complete(ANON, p.upload().id());
+    service.delete(ANON, p.upload().id());
     assertFalse(store.objects.containsKey(p.upload().key()));
-    assertEquals(List.of(), service.files("anonymous", null, Optional.empty()).files());
+    assertEquals(List.of(), service.files(ANON, null, Optional.empty()).files());
   }
 
   @Test
   void deleteWithStoreDownKeepsTheFileListed() {
     PresignedUpload p = presign("a.txt");
     store.putAsSigned(store.lastSpec);
-    service.complete("anonymous", p.upload().id());
+    service.complete(ANON, p.upload().id());
     store.down = true;
     assertEquals(ErrorCode.STORAGE_UNAVAILABLE, assertThrows(ApiException.class,
-        () -> service.delete("anonymous", p.upload().id())).code());
-    assertEquals(1, service.files("anonymous", null, Optional.empty()).files().size());
+        () -> service.delete(ANON, p.upload().id())).code());
+    assertEquals(1, service.files(ANON, null, Optional.empty()).files().size());
   }
 
   @Test
@@ -187,9 +190,9 @@ class UploadServiceTest {
     PresignedUpload p = presign("a.txt");
     store.putAsSigned(store.lastSpec);
     assertEquals(ErrorCode.NOT_FOUND, assertThrows(ApiException.class,
-        () -> service.complete("mallory", p.upload().id())).code());
+        () -> service.complete(Caller.user("mallory"), p.upload().id())).code());
     assertEquals(ErrorCode.NOT_FOUND, assertThrows(ApiException.class,
-        () -> service.delete("mallory", p.upload().id())).code());
+        () -> service.delete(Caller.user("mallory"), p.upload().id())).code());
     assertTrue(store.objects.containsKey(p.upload().key()));
   }
 
@@ -197,15 +200,15 @@ class UploadServiceTest {
   void pendingUploadHasNoDownload() {
     PresignedUpload p = presign("a.txt");
     assertEquals(ErrorCode.NOT_FOUND, assertThrows(ApiException.class,
-        () -> service.downloadUrl("anonymous", p.upload().id())).code());
+        () -> service.downloadUrl(ANON, p.upload().id())).code());
   }
 
   @Test
   void downloadIsAnAttachmentUnderTheOriginalName() {
     PresignedUpload p = presign("naïve résumé.txt");
     store.putAsSigned(store.lastSpec);
-    service.complete("anonymous", p.upload().id());
-    String url = service.downloadUrl("anonymous", p.upload().id()).toString();
+    service.complete(ANON, p.upload().id());
+    String url = service.downloadUrl(ANON, p.upload().id()).toString();
     assertTrue(url.contains("response-content-disposition=attachment"), url);
     assertTrue(url.contains("na%25C3%25AFve%2520r%25C3%25A9sum%25C3%25A9.txt"), url);
   }
@@ -214,7 +217,7 @@ class UploadServiceTest {
   void limitOutsideOneToAThousandIsRefused() {
     for (int limit : new int[] {0, -1, 1001}) {
       assertEquals(ErrorCode.INVALID_REQUEST, assertThrows(ApiException.class,
-          () -> service.files("anonymous", limit, Optional.empty())).code());
+          () -> service.files(ANON, limit, Optional.empty())).code());
     }
   }
 
@@ -256,7 +259,7 @@ class UploadServiceTest {
     store.put("elsewhere/x.txt", 5, "text/plain", Map.of("upload-id", p.upload().id()),
         clock.instant());
 
-    UploadRegistry fresh = new UploadRegistry(10);
+    MemoryRegistry fresh = new MemoryRegistry();
     UploadService restarted = new UploadService(settings, store, fresh, clock);
     assertEquals(1, restarted.rebuildIndex());
     Upload rebuilt = fresh.find(p.upload().id()).orElseThrow();
@@ -275,7 +278,7 @@ class UploadServiceTest {
     store.put("uploads/bob/2026/03/04/" + ownerless + "/notes.txt", 5, "text/plain",
         Map.of("upload-id", ownerless, "filename", "notes.txt", "owner", "b%Z"), clock.instant());
 
-    UploadRegistry fresh = new UploadRegistry(10);
+    MemoryRegistry fresh = new MemoryRegistry();
     assertEquals(1, new UploadService(settings, store, fresh, clock).rebuildIndex());
     Upload rebuilt = fresh.find(named).orElseThrow();
     assertEquals("alice", rebuilt.owner());
@@ -295,7 +298,7 @@ class UploadServiceTest {
           Map.of("upload-id", id, "filename", "notes.txt", "owner", new String("alice")),
           clock.instant());
     }
-    UploadRegistry fresh = new UploadRegistry(10);
+    MemoryRegistry fresh = new MemoryRegistry();
     assertEquals(2, new UploadService(settings, store, fresh, clock).rebuildIndex());
 
     Upload first = fresh.find(ids.get(0)).orElseThrow();
@@ -310,6 +313,7 @@ class UploadServiceTest {
   void healthReportsTheStoresProblemInOurWords() {
     assertTrue(service.health("http://localhost").up());
     store.down = true;
+    clock.advance(UploadService.HEALTH_CACHE);
     Health down = service.health("http://localhost");
     assertFalse(down.up());
     assertEquals(Optional.of("the store did not answer while testing"), down.problem());

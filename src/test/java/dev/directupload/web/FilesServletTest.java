@@ -6,9 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.directupload.config.Settings;
+import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.testing.FakeStore;
+import dev.directupload.testing.MutableClock;
 import dev.directupload.testing.TestSettings;
-import dev.directupload.upload.UploadRegistry;
+import dev.directupload.upload.Caller;
 import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
 import java.time.Clock;
@@ -18,20 +20,23 @@ import org.junit.jupiter.api.Test;
 
 /** {@code api/files}, {@code api/config}, {@code api/health} and unknown API paths at the servlet edge. */
 class FilesServletTest {
+  private static final Caller ANON = Caller.anonymous("127.0.0.1");
   private final Settings settings = TestSettings.with("allowed-types", "text/plain,image/*");
   private final FakeStore store = new FakeStore(settings);
-  private final UploadRegistry registry = new UploadRegistry(100);
+  private final MemoryRegistry registry = new MemoryRegistry();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-03-04T05:06:07Z"));
   private final UploadService service =
-      new UploadService(settings, store, registry, Clock.systemUTC());
-  private final FilesServlet servlet = new FilesServlet(service);
+      new UploadService(settings, store, registry, clock);
+  private final Callers callers = new Callers(settings);
+  private final FilesServlet servlet = new FilesServlet(service, callers);
 
   private String completed(String name, int secondsAfterEpoch) {
-    String id = service.presign("anonymous", new UploadRequest(name, "text/plain", 5L, null))
+    String id = service.presign(ANON, new UploadRequest(name, "text/plain", 5L, null))
         .upload().id();
     var spec = store.lastSpec;
     store.put(spec.key(), 5, "text/plain", spec.metadata(),
         Instant.parse("2026-01-01T00:00:00Z").plusSeconds(secondsAfterEpoch));
-    service.complete("anonymous", id);
+    service.complete(ANON, id);
     return id;
   }
 
@@ -65,12 +70,12 @@ class FilesServletTest {
     Settings publicSettings = TestSettings.with("public-read", "true");
     try (FakeStore publicStore = new FakeStore(publicSettings)) {
       UploadService publicService = new UploadService(publicSettings, publicStore,
-          new UploadRegistry(10), Clock.systemUTC());
-      String id = publicService.presign("anonymous", new UploadRequest("a.txt", "text/plain", 5L,
+          new MemoryRegistry(), Clock.systemUTC());
+      String id = publicService.presign(ANON, new UploadRequest("a.txt", "text/plain", 5L,
           null)).upload().id();
       publicStore.putAsSigned(publicStore.lastSpec);
-      publicService.complete("anonymous", id);
-      JsonObject file = ServletCall.get(new FilesServlet(publicService), null, null).json()
+      publicService.complete(ANON, id);
+      JsonObject file = ServletCall.get(new FilesServlet(publicService, callers), null, null).json()
           .getAsJsonArray("files").get(0).getAsJsonObject();
       assertEquals(FakeStore.ENDPOINT + "/test-bucket/" + publicStore.lastSpec.key(),
           file.get("publicUrl").getAsString());
@@ -103,11 +108,12 @@ class FilesServletTest {
     assertTrue(location.startsWith(FakeStore.ENDPOINT + "/test-bucket/uploads/"), location);
     assertTrue(location.contains("response-content-disposition=attachment"), location);
     assertTrue(location.contains("X-Amz-Signature="), location);
+    assertTrue(location.contains("&X-Amz-Expires=900&"), "valid for url-expiry: " + location);
   }
 
   @Test
   void downloadOfUnknownOrPendingUploadIs404() throws Exception {
-    String pending = service.presign("anonymous", new UploadRequest("p.txt", "text/plain", 5L,
+    String pending = service.presign(ANON, new UploadRequest("p.txt", "text/plain", 5L,
         null)).upload().id();
     for (String id : new String[] {pending, "AAAAAAAAAAAAAAAAAAAAAA", "x"}) {
       ServletCall call = ServletCall.get(servlet, "/" + id + "/download", null);
@@ -131,18 +137,18 @@ class FilesServletTest {
 
   @Test
   void configTellsThePageTheLimits() throws Exception {
-    ServletCall call = ServletCall.get(new ConfigServlet(settings), null, null);
+    ServletCall call = ServletCall.get(new ConfigServlet(service, callers), null, null);
     assertEquals(200, call.status);
     JsonObject json = call.json();
     assertEquals(5L << 30, json.get("maxFileSize").getAsLong());
     assertEquals("[\"text/plain\",\"image/*\"]", json.get("allowedTypes").toString());
     assertEquals(900, json.get("urlExpirySeconds").getAsLong());
-    assertEquals(405, ServletCall.postJson(new ConfigServlet(settings), null, "{}").status);
+    assertEquals(405, ServletCall.postJson(new ConfigServlet(service, callers), null, "{}").status);
   }
 
   @Test
   void healthIsUpWhenTheBucketAnswersAndDownWithTheReasonWhenNot() throws Exception {
-    HealthServlet health = new HealthServlet(service);
+    HealthServlet health = new HealthServlet(service, false);
     ServletCall up = ServletCall.get(health, null, null);
     assertEquals(200, up.status);
     assertEquals("UP", up.json().get("status").getAsString());
@@ -153,6 +159,7 @@ class FilesServletTest {
     assertEquals("http://localhost:8080", cors.getAsJsonArray("rules").get(0).getAsJsonObject()
         .getAsJsonArray("AllowedOrigins").get(0).getAsString());
     store.down = true;
+    clock.advance(java.time.Duration.ofSeconds(5));
     ServletCall down = ServletCall.get(health, null, null);
     assertEquals(503, down.status);
     assertEquals("DOWN", down.json().get("status").getAsString());

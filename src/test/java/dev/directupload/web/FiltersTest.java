@@ -37,12 +37,19 @@ class FiltersTest {
 
   private static Call run(HttpFilter filter, String method, String pathInfo,
       Map<String, String> requestHeaders) throws Exception {
+    return run(filter, method, "/api/uploads", pathInfo, "app.example.com", requestHeaders);
+  }
+
+  /** A request for {@code host} (as its {@code Host} header names it) to a servlet path. */
+  private static Call run(HttpFilter filter, String method, String servletPath, String pathInfo,
+      String host, Map<String, String> requestHeaders) throws Exception {
     Call call = new Call();
     HttpServletRequest req = mock(HttpServletRequest.class);
     when(req.getMethod()).thenReturn(method);
+    when(req.getServletPath()).thenReturn(servletPath);
     when(req.getPathInfo()).thenReturn(pathInfo);
     when(req.getScheme()).thenReturn("https");
-    when(req.getServerName()).thenReturn("app.example.com");
+    when(req.getServerName()).thenReturn(host);
     when(req.getServerPort()).thenReturn(443);
     when(req.getRemoteAddr()).thenReturn("192.0.2.7");
     when(req.getHeader(anyString())).thenAnswer(i -> requestHeaders.get(i.getArgument(0)));
@@ -61,7 +68,10 @@ class FiltersTest {
   }
 
   private final OriginCheckFilter origins = new OriginCheckFilter(TestSettings.with(
-      "allowed-origins", "https://partner.example.org", "public-origin", "https://uploads.example.com"));
+      "allowed-origins", "https://partner.example.org"));
+  private final OriginCheckFilter pinned = new OriginCheckFilter(TestSettings.with(
+      "allowed-origins", "https://partner.example.org",
+      "public-origin", "https://uploads.example.com"));
 
   @Test
   void sameOriginPostPasses() throws Exception {
@@ -71,7 +81,34 @@ class FiltersTest {
   @Test
   void configuredOriginsPass() throws Exception {
     assertTrue(run(origins, "POST", null, Map.of("Origin", "https://partner.example.org")).passed);
-    assertTrue(run(origins, "DELETE", "/x", Map.of("Origin", "https://uploads.example.com")).passed);
+    assertTrue(run(pinned, "DELETE", "/api/uploads", "/x", "uploads.example.com",
+        Map.of("Origin", "https://uploads.example.com")).passed);
+    assertTrue(run(pinned, "POST", "/api/uploads", null, "uploads.example.com",
+        Map.of("Origin", "https://partner.example.org")).passed);
+  }
+
+  @Test
+  void withAPublicOriginAnotherHostIsRefusedEvenWithAMatchingOrigin() throws Exception {
+    // A DNS-rebinding page: same-origin as far as the browser knows.
+    for (String method : new String[] {"GET", "POST"}) {
+      Call call = run(pinned, method, "/api/files", null, "attacker.example",
+          Map.of("Origin", "https://attacker.example"));
+      assertFalse(call.passed, method);
+      assertEquals(421, call.status);
+      String body = call.body.toString(StandardCharsets.UTF_8);
+      assertTrue(body.contains("\"code\":\"WRONG_HOST\""), body);
+    }
+  }
+
+  @Test
+  void withAPublicOriginTheRequestsOwnOriginIsNoLongerTrusted() throws Exception {
+    assertFalse(run(pinned, "POST", "/api/uploads", null, "uploads.example.com",
+        Map.of("Origin", "http://uploads.example.com:8080")).passed);
+  }
+
+  @Test
+  void healthAnswersProbesThatCallByAddress() throws Exception {
+    assertTrue(run(pinned, "GET", "/api/health", null, "10.0.0.7", Map.of()).passed);
   }
 
   @Test
@@ -132,8 +169,22 @@ class FiltersTest {
     assertEquals(429, refused.status);
     assertEquals("30", refused.headers.get("Retry-After"));
     assertTrue(refused.body.toString(StandardCharsets.UTF_8).contains("TOO_MANY_REQUESTS"));
-    assertTrue(run(limit, "POST", "/abc/complete", Map.of()).passed, "only presigns count");
-    assertTrue(run(limit, "GET", null, Map.of()).passed);
+    assertTrue(run(limit, "POST", "/abc/complete", Map.of()).passed,
+        "completes count apart from presigns");
+    assertTrue(run(limit, "GET", null, Map.of()).passed, "listing reads only the index");
+  }
+
+  @Test
+  void callsThatReachTheStoreAreLimitedApartFromPresigns() throws Exception {
+    RateLimitFilter limit = new RateLimitFilter(1);
+    int allowed = 0;
+    while (run(limit, "POST", "/abc/complete", Map.of()).passed) {
+      allowed++;
+    }
+    assertEquals(RateLimitFilter.STORE_CALLS_FACTOR, allowed);
+    Call refused = run(limit, "GET", "/api/files", "/abc/download", "app.example.com", Map.of());
+    assertEquals(429, refused.status);
+    assertTrue(run(limit, "POST", null, Map.of()).passed, "a presign has its own budget");
   }
 
   @Test

@@ -2,10 +2,10 @@ package dev.directupload.web;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.directupload.registry.MultipartPlan;
+import dev.directupload.registry.Upload;
 import dev.directupload.storage.PresignedPut;
-import dev.directupload.upload.MultipartPlan;
 import dev.directupload.upload.PresignedUpload;
-import dev.directupload.upload.Upload;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,10 +37,11 @@ class JsonTest {
         headers.put(text(random), text(random));
       }
       PresignedPut put = new PresignedPut(text(random), headers, at);
-      Upload upload = new Upload(text(random), "owner", text(random), "f", "t", 1,
-          Optional.empty(), at, at.plusSeconds(60), Optional.empty(),
+      Upload upload = new Upload(text(random), "owner", "owner", text(random), "f", "t", 1,
+          Optional.empty(), Map.of(), at, at.plusSeconds(60), Optional.empty(), Optional.empty(),
           random.nextBoolean() ? Optional.empty()
-              : Optional.of(new MultipartPlan("mpu", 1L + random.nextInt(), 1 + random.nextInt(10_000))));
+              : Optional.of(new MultipartPlan(Optional.empty(), 1L + random.nextInt(),
+                  1 + random.nextInt(10_000))));
       PresignedUpload presign = new PresignedUpload(upload,
           upload.multipart().isPresent() ? Optional.empty() : Optional.of(put));
 

@@ -9,6 +9,7 @@ import static org.mockito.Mockito.when;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
@@ -73,9 +74,18 @@ final class ServletCall {
         return true;
       }
 
+      /** All of the body is there at once: the listener reads it and is told it is done. */
       @Override
-      public void setReadListener(ReadListener listener) {}
+      public void setReadListener(ReadListener listener) {
+        try {
+          listener.onDataAvailable();
+          listener.onAllDataRead();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
     });
+    when(req.startAsync()).thenReturn(mock(AsyncContext.class));
 
     HttpServletResponse resp = mock(HttpServletResponse.class);
     doAnswer(i -> call.status = i.getArgument(0, Integer.class)).when(resp).setStatus(anyInt());

@@ -6,17 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import dev.directupload.config.Settings;
+import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.testing.FakeStore;
 import dev.directupload.testing.TestSettings;
-import dev.directupload.upload.UploadRegistry;
 import dev.directupload.upload.UploadService;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code api/uploads} at the servlet edge: a presign answers exactly what the browser must send,
@@ -25,10 +25,11 @@ import org.junit.jupiter.api.Test;
 class UploadsServletTest {
   private final Settings settings = TestSettings.with("max-file-size", "1MiB", "max-pending", "3");
   private final FakeStore store = new FakeStore(settings);
-  private final UploadRegistry registry = new UploadRegistry(settings.maxPending());
+  private final MemoryRegistry registry = new MemoryRegistry();
   private final UploadService service =
       new UploadService(settings, store, registry, Clock.systemUTC());
-  private final UploadsServlet servlet = new UploadsServlet(service);
+  private final UploadsServlet servlet =
+      new UploadsServlet(service, new Callers(settings), settings.bodyTimeout());
 
   private static final String VALID = "{\"filename\":\"a.txt\",\"contentType\":\"text/plain\","
       + "\"size\":12}";
@@ -168,7 +169,7 @@ class UploadsServletTest {
     ServletCall call = ServletCall.postJson(servlet, "/" + id + "/complete", "{}");
     assertEquals(422, call.status);
     assertEquals("OBJECT_MISMATCH", call.errorCode());
-    assertTrue(store.objects.isEmpty());
+    assertFalse(store.objects.containsKey(spec.key()));
     assertEquals(0, registry.pendingCount());
   }
 

@@ -1,4 +1,4 @@
-package dev.directupload.upload;
+package dev.directupload.registry;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,0 +1,34 @@
+package dev.directupload.upload;
+
+import java.util.Map;
+
+/**
+ * Who is asking.
+ *
+ * @param owner who owns what they upload: the authenticated user, or {@link UploadService#ANONYMOUS}
+ * @param client who their pending uploads and rate limits count against: the user, or for
+ *     anonymous callers their network (an IPv4 address, an IPv6 /64), so that one caller can
+ *     never use up everyone's room
+ * @param headers request headers a pre-create hook may be shown, names lower-case
+ */
+public record Caller(String owner, String client, Map<String, String> headers) {
+
+  public Caller {
+    headers = Map.copyOf(headers);
+  }
+
+  /** An authenticated user: they are their own client. */
+  public static Caller user(String name) {
+    return new Caller(name, "user:" + name, Map.of());
+  }
+
+  /** An anonymous caller from {@code address}. */
+  public static Caller anonymous(String address) {
+    return new Caller(UploadService.ANONYMOUS, "address:" + ClientNetworks.of(address), Map.of());
+  }
+
+  /** The same caller with these headers for the pre-create hook. */
+  public Caller withHeaders(Map<String, String> shown) {
+    return new Caller(owner, client, shown);
+  }
+}

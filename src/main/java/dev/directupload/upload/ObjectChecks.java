@@ -1,0 +1,116 @@
+package dev.directupload.upload;
+
+import dev.directupload.config.Settings;
+import dev.directupload.registry.Upload;
+import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.StoredObject;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * Whether an object in the store is exactly what was signed for an upload, and safe to list:
+ * its size, type, checksum and metadata, nothing stored with it that changes how it is served
+ * (a lenient store keeps unsigned headers: {@code Content-Encoding: gzip} turned a 200 KB upload
+ * into 200 MB on download), no public grant unless objects are meant to be public, and leading
+ * bytes that do not contradict the declared type.
+ *
+ * <p>The cheap checks read what HeadObject returned; the content check costs one ranged GET and
+ * the grant check one GetObjectAcl, and both run only when everything else matched.
+ */
+final class ObjectChecks {
+  private static final System.Logger LOG = System.getLogger(ObjectChecks.class.getName());
+
+  private final Settings settings;
+  private final ObjectStore store;
+  private final ContentSniffer sniffer;
+  /** Logged once: a store (or policy) that does not let us read ACLs. */
+  private volatile boolean aclWarningLogged;
+
+  ObjectChecks(Settings settings, ObjectStore store, ContentSniffer sniffer) {
+    this.settings = settings;
+    this.store = store;
+    this.sniffer = sniffer;
+  }
+
+  /** What the object says that contradicts what was signed, from HeadObject alone; empty when none. */
+  static Optional<String> difference(Upload upload, StoredObject object) {
+    if (object.size() != upload.size()) {
+      return Optional.of("expected " + upload.size() + " bytes but the store holds "
+          + object.size());
+    }
+    String storedType = StoredUploads.mediaType(object.contentType());
+    if (!storedType.equals(upload.contentType())) {
+      return Optional.of("expected type " + upload.contentType() + " but the store holds "
+          + storedType);
+    }
+    if (!upload.id().equals(object.metadata().get(StoredUploads.META_ID))) {
+      return Optional.of("the object at " + upload.key() + " was not written by this upload");
+    }
+    if (upload.checksumSha256().isPresent() && object.checksumSha256().isPresent()
+        && !upload.checksumSha256().equals(object.checksumSha256())) {
+      return Optional.of("the stored SHA-256 differs from the one signed");
+    }
+    Map<String, String> signed = StoredUploads.metadata(upload);
+    if (!signed.equals(object.metadata())) {
+      TreeSet<String> names = new TreeSet<>(object.metadata().keySet());
+      names.addAll(signed.keySet());
+      names.removeIf(n -> signed.get(n) != null && signed.get(n).equals(object.metadata().get(n)));
+      return Optional.of("the object carries metadata that was not signed or differs from it ("
+          + String.join(", ", names.stream().map(n -> "x-amz-meta-" + n).toList()) + ")");
+    }
+    Map<String, String> expected = expectedServingHeaders(upload.contentType());
+    if (!expected.equals(object.servingHeaders())) {
+      TreeSet<String> names = new TreeSet<>(object.servingHeaders().keySet());
+      names.addAll(expected.keySet());
+      names.removeIf(n -> expected.get(n) != null
+          && expected.get(n).equals(object.servingHeaders().get(n)));
+      return Optional.of("the object was stored with headers that were not signed ("
+          + String.join(", ", names) + ")");
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * What the object may carry beyond its type: nothing, except for a type a browser would run,
+   * which is signed to download rather than render wherever its URL is opened.
+   */
+  static Map<String, String> expectedServingHeaders(String contentType) {
+    return ContentSniffer.isScriptable(contentType)
+        ? Map.of("content-disposition", "attachment") : Map.of();
+  }
+
+  /** The signed {@code Content-Disposition}, for the types that get one. */
+  static Optional<String> contentDisposition(String contentType) {
+    return Optional.ofNullable(expectedServingHeaders(contentType).get("content-disposition"));
+  }
+
+  /**
+   * The checks that cost a call each, once {@link #difference} found nothing: the leading bytes
+   * against the declared type, then the grants. Returns the error to answer, or empty.
+   */
+  Optional<ApiException> deepProblem(Upload upload) {
+    byte[] head = store.readFirstBytes(upload.key(), ContentSniffer.HEAD_BYTES)
+        .orElse(new byte[0]);
+    Optional<String> contradiction =
+        sniffer.contradiction(upload.contentType(), head);
+    if (contradiction.isPresent()) {
+      return Optional.of(new ApiException(ErrorCode.TYPE_MISMATCH, contradiction.get()
+          + "; the object was deleted."));
+    }
+    if (!settings.publicRead()) {
+      Optional<Boolean> open = store.isPubliclyReadable(upload.key());
+      if (open.isEmpty() && !aclWarningLogged) {
+        aclWarningLogged = true;
+        LOG.log(System.Logger.Level.WARNING, "The store does not let us read object ACLs"
+            + " (no ACL support, or no s3:GetObjectAcl): uploads cannot be checked for a public"
+            + " grant that was not signed");
+      }
+      if (open.orElse(false)) {
+        return Optional.of(new ApiException(ErrorCode.OBJECT_MISMATCH, "the object was stored"
+            + " readable by anyone, which was not signed; the object was deleted."));
+      }
+    }
+    return Optional.empty();
+  }
+}
