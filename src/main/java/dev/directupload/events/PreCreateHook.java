@@ -58,7 +58,7 @@ import java.util.regex.Pattern;
  *       characters {@code [a-z0-9-]}, starting with a letter or digit, none of
  *       {@link #RESERVED_METADATA}; values printable US-ASCII without spaces at either end.
  *   <li>2xx with {@code {"reject":{"status":4xx,"message":"..."}}}: {@link Decision.Reject} with
- *       that status (400..499 only) and the message (control characters removed, at most
+ *       that status (400..499 only) and the message (control characters made spaces, at most
  *       {@value #MAX_MESSAGE_CHARS} characters; a default when none is left).
  *   <li>Anything else is {@link Decision.Unavailable}, with a reason for the log: no answer
  *       within the timeout, a refused connection, a status other than 2xx (redirects are not
@@ -334,17 +334,22 @@ public final class PreCreateHook implements AutoCloseable {
   }
 
   /**
-   * The message without control characters, line separators or bidirectional controls (which
-   * could make it read otherwise than it is), trimmed, and cut to {@link #MAX_MESSAGE_CHARS}
-   * code points.
+   * The message with control characters and line separators turned into spaces, runs of spaces
+   * made one, bidirectional controls (which could make it read otherwise than it is) removed,
+   * trimmed, and cut to {@link #MAX_MESSAGE_CHARS} code points.
    */
   static String cleanMessage(String message) {
     StringBuilder clean = new StringBuilder();
-    message.codePoints()
-        .filter(c -> !Character.isISOControl(c) && c != 0x2028 && c != 0x2029
-            && !(c >= 0x202A && c <= 0x202E) && !(c >= 0x2066 && c <= 0x2069)
-            && c != 0x200E && c != 0x200F && c != 0x061C)
-        .forEach(clean::appendCodePoint);
+    message.codePoints().forEach(c -> {
+      if (Character.isISOControl(c) || Character.isWhitespace(c) || c == 0x2028 || c == 0x2029) {
+        if (clean.length() > 0 && clean.charAt(clean.length() - 1) != ' ') {
+          clean.append(' ');
+        }
+      } else if (!(c >= 0x202A && c <= 0x202E) && !(c >= 0x2066 && c <= 0x2069)
+          && c != 0x200E && c != 0x200F && c != 0x061C) {
+        clean.appendCodePoint(c);
+      }
+    });
     String trimmed = clean.toString().strip();
     if (trimmed.codePointCount(0, trimmed.length()) > MAX_MESSAGE_CHARS) {
       trimmed = trimmed.substring(0, trimmed.offsetByCodePoints(0, MAX_MESSAGE_CHARS)).strip();
