@@ -36,7 +36,8 @@ final class QuerySigner {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
   private static final char[] HEX_UPPER = "0123456789ABCDEF".toCharArray();
 
-  private static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
+  /** Shared with {@link PostPolicySigner}, which signs with the same daily keys. */
+  static final ThreadLocal<Mac> HMAC = ThreadLocal.withInitial(() -> {
     try {
       return Mac.getInstance("HmacSHA256");
     } catch (GeneralSecurityException e) {
@@ -86,6 +87,11 @@ final class QuerySigner {
     this.region = region;
     this.credentials = credentials;
     this.clock = clock;
+  }
+
+  /** The object URL with the empty key: the bucket's URL, ending in '/', already encoded. */
+  String base() {
+    return base;
   }
 
   /** A signed PUT of {@code spec}: the URL, the headers to send (all signed ones but host and length). */
@@ -309,7 +315,7 @@ final class QuerySigner {
   }
 
   /** The cached key when it was made for this date and these credentials, else a fresh one. */
-  private SigningKey signingKey(AwsCredentialsIdentity identity, String date) {
+  SigningKey signingKey(AwsCredentialsIdentity identity, String date) {
     SigningKey cached = signingKey;
     if (cached != null && cached.date.equals(date)
         && cached.accessKeyId.equals(identity.accessKeyId())
@@ -347,7 +353,7 @@ final class QuerySigner {
    * The daily key and what it was derived from. It keeps a reference to the secret string the
    * provider already holds (no copy), so a rotated secret is noticed by a plain comparison.
    */
-  private record SigningKey(String date, String accessKeyId, String secret,
+  record SigningKey(String date, String accessKeyId, String secret,
       SecretKeySpec key, String scope, String encodedCredential) {}
 
   /** Canonical header line and signed-header list entry; the value trimmed and collapsed as SigV4 says. */
@@ -384,7 +390,7 @@ final class QuerySigner {
   }
 
   /** "yyyyMMdd'T'HHmmss'Z'" in UTC, without a formatter's allocations. */
-  private static String amzDate(long epochSecond) {
+  static String amzDate(long epochSecond) {
     LocalDateTime t = LocalDateTime.ofEpochSecond(epochSecond, 0, ZoneOffset.UTC);
     char[] c = new char[16];
     int year = t.getYear();
@@ -439,7 +445,7 @@ final class QuerySigner {
         || c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/');
   }
 
-  private static void hex(StringBuilder out, byte[] bytes) {
+  static void hex(StringBuilder out, byte[] bytes) {
     for (byte b : bytes) {
       out.append(HEX[(b >> 4) & 0xf]).append(HEX[b & 0xf]);
     }
