@@ -1,5 +1,8 @@
 package dev.directupload.registry;
 
+import dev.directupload.events.Delivery;
+import dev.directupload.events.Event;
+import dev.directupload.events.EventRecorder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,8 +19,16 @@ import java.util.function.Predicate;
  * truth; this index is rebuilt from it at start-up. Every change of one upload happens inside
  * one atomic operation on its id, so concurrent completes of the same id make exactly one
  * transition; the counts that limits and quotas read are changed in the same operation.
+ *
+ * <p>A change that carries events records them first (in the bucket's outbox) and changes the
+ * heap second, both under a lock of the upload's id: the events are durable before anyone hears
+ * of the change, and a change that cannot record them does not happen.
  */
 public final class MemoryRegistry implements Registry {
+  private static final int STRIPES = 64;
+
+  private final EventRecorder recorder;
+  private final Object[] stripes = new Object[STRIPES];
   private final Map<String, Upload> byId = new ConcurrentHashMap<>();
   /**
    * Each owner's completed uploads, newest first: a page is a walk from a cursor through the
@@ -40,6 +51,18 @@ public final class MemoryRegistry implements Registry {
   private final Map<String, Tombstone> tombstones = new ConcurrentHashMap<>();
   private final ConcurrentNavigableMap<PendingKey, Tombstone> tombstonesByExpiry =
       new ConcurrentSkipListMap<>();
+
+  /** A registry whose changes carry no events. */
+  public MemoryRegistry() {
+    this(EventRecorder.NONE);
+  }
+
+  public MemoryRegistry(EventRecorder recorder) {
+    this.recorder = recorder;
+    for (int i = 0; i < STRIPES; i++) {
+      stripes[i] = new Object();
+    }
+  }
 
   @Override
   public Optional<Upload> find(String id) {
@@ -125,7 +148,22 @@ public final class MemoryRegistry implements Registry {
   }
 
   @Override
-  public Optional<Upload> markCompleted(String id, Instant at, Optional<String> etag) {
+  public Changed markCompleted(String id, Instant at, Optional<String> etag,
+      List<Event> events) {
+    if (events.isEmpty()) {
+      return Changed.nothing(complete(id, at, etag));
+    }
+    synchronized (stripe(id)) {
+      Upload current = byId.get(id);
+      if (current == null || current.isCompleted()) {
+        return Changed.nothing(Optional.ofNullable(current));
+      }
+      List<Delivery> recorded = record(events);
+      return new Changed(complete(id, at, etag), recorded);
+    }
+  }
+
+  private Optional<Upload> complete(String id, Instant at, Optional<String> etag) {
     return Optional.ofNullable(byId.computeIfPresent(id, (key, current) -> {
       if (current.isCompleted()) {
         return current;
@@ -163,13 +201,41 @@ public final class MemoryRegistry implements Registry {
   }
 
   @Override
-  public Optional<Upload> remove(String id, Tombstone tombstone) {
-    return removeMatching(id, u -> true, tombstone);
+  public Changed remove(String id, Tombstone tombstone, List<Event> events) {
+    return removeRecording(id, u -> true, tombstone, events);
   }
 
   @Override
-  public Optional<Upload> removeIfPending(String id, Tombstone tombstone) {
-    return removeMatching(id, u -> !u.isCompleted(), tombstone);
+  public Changed removeIfPending(String id, Tombstone tombstone, List<Event> events) {
+    return removeRecording(id, u -> !u.isCompleted(), tombstone, events);
+  }
+
+  private Changed removeRecording(String id, Predicate<Upload> condition, Tombstone tombstone,
+      List<Event> events) {
+    if (events.isEmpty()) {
+      return Changed.nothing(removeMatching(id, condition, tombstone));
+    }
+    synchronized (stripe(id)) {
+      Upload current = byId.get(id);
+      if (current == null || !condition.test(current)) {
+        // Nothing to remove: an absent id is still remembered, as without events.
+        return Changed.nothing(removeMatching(id, condition, tombstone));
+      }
+      List<Delivery> recorded = record(events);
+      return new Changed(removeMatching(id, condition, tombstone), recorded);
+    }
+  }
+
+  private List<Delivery> record(List<Event> events) {
+    List<Delivery> recorded = new ArrayList<>(events.size());
+    for (Event event : events) {
+      recorded.add(recorder.record(event));
+    }
+    return recorded;
+  }
+
+  private Object stripe(String id) {
+    return stripes[Math.floorMod(id.hashCode(), STRIPES)];
   }
 
   /**

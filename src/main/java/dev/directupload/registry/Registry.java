@@ -1,5 +1,6 @@
 package dev.directupload.registry;
 
+import dev.directupload.events.Event;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -39,10 +40,18 @@ public interface Registry {
   Optional<Upload> startMultipart(String id, MultipartPlan started, Instant newExpiry);
 
   /**
-   * Marks a pending upload completed at {@code at}, with the object's ETag; a completed one is
-   * returned unchanged. Empty when the id is gone (removed or expired meanwhile).
+   * Marks a pending upload completed at {@code at}, with the object's ETag, and records
+   * {@code events} with the change if and only if this call makes it: durably, before it
+   * returns. A completed upload is returned unchanged (nothing recorded); empty when the id is
+   * gone (removed or expired meanwhile). When the events cannot be recorded, it throws and
+   * nothing changed.
    */
-  Optional<Upload> markCompleted(String id, Instant at, Optional<String> etag);
+  Changed markCompleted(String id, Instant at, Optional<String> etag, List<Event> events);
+
+  /** {@link #markCompleted(String, Instant, Optional, List)} with no events. */
+  default Optional<Upload> markCompleted(String id, Instant at, Optional<String> etag) {
+    return markCompleted(id, at, etag, List.of()).upload();
+  }
 
   /**
    * Adds an upload found completed in the store (a rebuild, another instance's completion);
@@ -53,12 +62,23 @@ public interface Registry {
   /**
    * Removes the upload, pending or completed, and remembers the id until
    * {@code tombstone.until()} (null: nothing to remember, no URL can write the object any more);
-   * empty when it was not there.
+   * {@code events} are recorded with the removal as {@link #markCompleted} records them. The
+   * upload is empty when it was not there.
    */
-  Optional<Upload> remove(String id, Tombstone tombstone);
+  Changed remove(String id, Tombstone tombstone, List<Event> events);
+
+  /** {@link #remove(String, Tombstone, List)} with no events. */
+  default Optional<Upload> remove(String id, Tombstone tombstone) {
+    return remove(id, tombstone, List.of()).upload();
+  }
 
   /** As {@link #remove}, only while the upload is still pending (expiry must not undo a completion). */
-  Optional<Upload> removeIfPending(String id, Tombstone tombstone);
+  Changed removeIfPending(String id, Tombstone tombstone, List<Event> events);
+
+  /** {@link #removeIfPending(String, Tombstone, List)} with no events. */
+  default Optional<Upload> removeIfPending(String id, Tombstone tombstone) {
+    return removeIfPending(id, tombstone, List.of()).upload();
+  }
 
   /** True while the id is remembered as removed. */
   boolean isRemoved(String id);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.directupload.events.Event;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -427,6 +428,44 @@ abstract class RegistryContract {
     assertEquals(day, registry.find(id(1)).orElseThrow().expiresAt());
     assertEquals(List.of(), registry.expiredPending(T0.plusSeconds(601), 10),
         "a started upload lives as long as its new expiry");
+  }
+
+  static Event event(String type, String subject) {
+    return new Event("evt_" + subject + "_" + type.substring(7), type, T0, subject, Map.of());
+  }
+
+  @Test
+  void aChangeRecordsItsEventsAndAChangeMadeAlreadyRecordsNone() {
+    Registry registry = registry();
+    registry.addPending(pending(id(1), T0.plusSeconds(60)), ROOMY, T0);
+    Changed first = registry.markCompleted(id(1), T0.plusSeconds(1), Optional.empty(),
+        List.of(event(Event.UPLOAD_COMPLETED, id(1))));
+    assertTrue(first.upload().orElseThrow().isCompleted());
+    assertEquals(List.of(event(Event.UPLOAD_COMPLETED, id(1))),
+        first.recorded().stream().map(d -> d.event()).toList());
+    Changed again = registry.markCompleted(id(1), T0.plusSeconds(2), Optional.empty(),
+        List.of(event(Event.UPLOAD_COMPLETED, id(1))));
+    assertEquals(first.upload(), again.upload());
+    assertEquals(List.of(), again.recorded());
+
+    Changed removed = registry.remove(id(1), tombstone(id(1), T0.plusSeconds(600)),
+        List.of(event(Event.UPLOAD_DELETED, id(1))));
+    assertEquals(1, removed.recorded().size());
+    assertEquals(List.of(), registry.remove(id(1), tombstone(id(1), T0.plusSeconds(600)),
+        List.of(event(Event.UPLOAD_DELETED, id(1)))).recorded());
+  }
+
+  @Test
+  void expiringACompletedUploadRecordsNothing() {
+    Registry registry = registry();
+    registry.addPending(pending(id(1), T0.plusSeconds(60)), ROOMY, T0);
+    registry.markCompleted(id(1), T0.plusSeconds(1), Optional.empty());
+    Changed expired = registry.removeIfPending(id(1), null,
+        List.of(event(Event.UPLOAD_EXPIRED, id(1))));
+    assertEquals(Optional.empty(), expired.upload());
+    assertEquals(List.of(), expired.recorded());
+    assertTrue(registry.find(id(1)).isPresent());
+    assertFalse(registry.isRemoved(id(1)));
   }
 
   @Test
