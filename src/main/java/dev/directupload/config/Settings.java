@@ -42,6 +42,9 @@ import java.util.regex.Pattern;
  * @param writeOnce sign {@code If-None-Match: *} into every PUT, so the store refuses a second
  *     write to an upload's key while its URL lives
  * @param bodyTimeout how long a request body may take to arrive in full
+ * @param checkpointInterval how often the index is written to a checkpoint in the bucket (when it
+ *     changed and no instance wrote one meanwhile), so that a start reads one object instead of
+ *     one per file; zero writes none
  */
 public record Settings(
     String bucket,
@@ -64,7 +67,8 @@ public record Settings(
     Optional<String> authRole,
     Duration indexRefresh,
     boolean writeOnce,
-    Duration bodyTimeout) {
+    Duration bodyTimeout,
+    Duration checkpointInterval) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -92,6 +96,8 @@ public record Settings(
   public static final int DEFAULT_MAX_PENDING_PER_USER = 100;
   /** A JSON body of at most 16 KiB that takes longer than this is not a client, it is an attack. */
   public static final Duration DEFAULT_BODY_TIMEOUT = Duration.ofSeconds(10);
+  /** An hour of changes is what a start reads one by one at most: seconds, not minutes. */
+  public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofHours(1);
 
   /**
    * Safe by default: formats a browser will not run as a page. SVG and HTML are left out on
@@ -152,7 +158,8 @@ public record Settings(
         r.optional("auth-role", Settings::authRole),
         r.value("index-refresh", DEFAULT_INDEX_REFRESH, Settings::indexRefresh),
         r.value("write-once", true, Settings::bool),
-        r.value("body-timeout", DEFAULT_BODY_TIMEOUT, Settings::bodyTimeout));
+        r.value("body-timeout", DEFAULT_BODY_TIMEOUT, Settings::bodyTimeout),
+        r.value("checkpoint-interval", DEFAULT_CHECKPOINT_INTERVAL, Settings::checkpointInterval));
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -189,7 +196,8 @@ public record Settings(
         + ", auth-role=" + authRole.orElse("(none: anonymous)")
         + ", index-refresh=" + (indexRefresh.isZero() ? "off" : indexRefresh)
         + ", write-once=" + writeOnce
-        + ", body-timeout=" + bodyTimeout;
+        + ", body-timeout=" + bodyTimeout
+        + ", checkpoint-interval=" + (checkpointInterval.isZero() ? "off" : checkpointInterval);
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -364,6 +372,15 @@ public record Settings(
     if (!d.isZero()
         && (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0)) {
       throw new IllegalArgumentException("expected PT0S (off) or PT1S..PT1H but was " + d);
+    }
+    return d;
+  }
+
+  private static Duration checkpointInterval(String v) {
+    Duration d = duration(v);
+    if (!d.isZero()
+        && (d.compareTo(Duration.ofMinutes(1)) < 0 || d.compareTo(Duration.ofDays(1)) > 0)) {
+      throw new IllegalArgumentException("expected PT0S (none) or PT1M..P1D but was " + d);
     }
     return d;
   }

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentNavigableMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 /**
@@ -44,6 +45,7 @@ public final class MemoryRegistry implements Registry {
       new ConcurrentSkipListMap<>();
   private final AtomicInteger pending = new AtomicInteger();
   private final AtomicInteger completed = new AtomicInteger();
+  private final AtomicLong changes = new AtomicLong();
   /** What each owner holds, for quotas; values are replaced atomically per owner. */
   private final Map<String, Usage> usageByOwner = new ConcurrentHashMap<>();
   /** Pending uploads per client; an entry is dropped when it reaches zero. */
@@ -175,6 +177,7 @@ public final class MemoryRegistry implements Registry {
       changeUsage(current.owner(), 1, current.size(), -1, -current.size());
       listed(done.owner()).put(ListingKey.of(done), done);
       completed.incrementAndGet();
+      changes.incrementAndGet();
       return done;
     }));
   }
@@ -193,6 +196,7 @@ public final class MemoryRegistry implements Registry {
       }
       listed(upload.owner()).put(ListingKey.of(upload), upload);
       completed.incrementAndGet();
+      changes.incrementAndGet();
       changeUsage(upload.owner(), 1, upload.size(), 0, 0);
       added[0] = true;
       return upload;
@@ -266,6 +270,7 @@ public final class MemoryRegistry implements Registry {
     if (current.isCompleted()) {
       listed(current.owner()).remove(ListingKey.of(current));
       completed.decrementAndGet();
+      changes.incrementAndGet();
       changeUsage(current.owner(), -1, -current.size(), 0, 0);
     } else {
       pendingByExpiry.remove(PendingKey.of(current));
@@ -288,6 +293,7 @@ public final class MemoryRegistry implements Registry {
       }
       tombstones.put(kept.id(), kept);
       tombstonesByExpiry.put(new PendingKey(kept.until(), kept.id()), kept);
+      changes.incrementAndGet();
     }
   }
 
@@ -367,6 +373,31 @@ public final class MemoryRegistry implements Registry {
     return new FilePage(files, more
         ? Optional.of(ListingCursor.of(files.get(files.size() - 1)).encode())
         : Optional.empty());
+  }
+
+  /**
+   * What a checkpoint holds: every completed upload sorted by key (the order a listing returns
+   * them), every tombstone, and the count of changes so far, so the caller can tell whether
+   * anything changed since the last checkpoint.
+   */
+  public Snapshot snapshot() {
+    long at = changes.get();
+    List<Upload> all = new ArrayList<>(completed.get() + 16);
+    for (Upload u : byId.values()) {
+      if (u.isCompleted()) {
+        all.add(u);
+      }
+    }
+    all.sort((a, b) -> a.key().compareTo(b.key()));
+    return new Snapshot(at, all, List.copyOf(tombstones.values()));
+  }
+
+  /** See {@link #snapshot}. */
+  public record Snapshot(long changeCount, List<Upload> completed, List<Tombstone> tombstones) {}
+
+  /** Changes of completed files and tombstones so far: what a checkpoint would miss. */
+  public long changeCount() {
+    return changes.get();
   }
 
   @Override

@@ -70,6 +70,13 @@ public interface ObjectStore {
    */
   void forEachObject(String prefix, Consumer<StoredObject> sink);
 
+  /**
+   * Calls {@code sink} with every object under {@code prefix} whose key is after
+   * {@code startAfter} and not after {@code lastKey} (null: to the end), in key order, as the
+   * listing describes them: a thousand objects per call to the store, none read one by one.
+   */
+  void forEachListed(String prefix, String startAfter, String lastKey, Consumer<ListedObject> sink);
+
   /** The first object (in key order) under {@code prefix}, metadata included, or empty. */
   Optional<StoredObject> findFirst(String prefix);
 

@@ -414,6 +414,31 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
+  public void forEachListed(String prefix, String startAfter, String lastKey,
+      Consumer<ListedObject> sink) {
+    try {
+      for (var page : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)
+          .startAfter(startAfter.isEmpty() ? null : startAfter))) {
+        if (!bucket.equals(page.name())) {
+          throw incomplete("listing the bucket");
+        }
+        for (S3Object object : page.contents()) {
+          if (lastKey != null && object.key().compareTo(lastKey) > 0) {
+            return;
+          }
+          if (object.size() == null || object.lastModified() == null) {
+            throw incomplete("listing the bucket");
+          }
+          sink.accept(new ListedObject(object.key(), object.size(),
+              Optional.ofNullable(object.eTag()), object.lastModified()));
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("listing the bucket", e);
+    }
+  }
+
+  @Override
   public Optional<StoredObject> findFirst(String prefix) {
     try {
       var page = s3.listObjectsV2(r -> r.bucket(bucket).prefix(prefix).maxKeys(1));

@@ -31,6 +31,7 @@ public enum ErrorCode {
   PENDING_LIMIT(429, "You have too many unfinished uploads; finish or cancel some first."),
   TOO_MANY_PENDING(503, "Too many uploads are in progress; try again shortly."),
   STORAGE_UNAVAILABLE(503, "The storage is not available right now; try again shortly."),
+  INDEX_LOADING(503, "The file list is still loading after a start; try again shortly."),
   INTERNAL_ERROR(500, "Something went wrong on our side.");
 
   private final int httpStatus;

@@ -283,19 +283,6 @@ final class MultipartUploads {
     return registry.find(id);
   }
 
-  /** Indexes every unfinished upload recorded in the bucket: a restart keeps them resumable. */
-  void restoreUnfinished() {
-    if (!recordsInBucket) {
-      return;
-    }
-    Instant now = clock.instant();
-    records.forEach(upload -> {
-      if (upload.expiresAt().isAfter(now) && registry.find(upload.id()).isEmpty()) {
-        registry.addPending(upload, Limits.globalOnly(settings.maxPending()), now);
-      }
-    });
-  }
-
   /** See {@link UploadService#abortAbandonedMultipart}. */
   int abortAbandoned() {
     Instant before =

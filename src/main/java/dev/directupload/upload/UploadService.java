@@ -85,10 +85,19 @@ public final class UploadService {
   private final StoredUploads storedUploads;
   private final ObjectChecks checks;
   private final StoreLookups lookups;
+  private final IndexSource index;
   private volatile DateFolder lastDateFolder;
   private volatile StoreCheck lastStoreCheck;
 
+  /** Over a registry that needs no loading after a start. */
   public UploadService(Settings settings, ObjectStore store, Registry registry, Clock clock) {
+    this(settings, store, registry, clock, IndexSource.NONE);
+  }
+
+  /** Over a registry that {@code index} fills after a start, while the app already answers. */
+  public UploadService(Settings settings, ObjectStore store, Registry registry, Clock clock,
+      IndexSource index) {
+    this.index = index;
     this.settings = settings;
     this.store = store;
     this.registry = registry;
@@ -294,6 +303,16 @@ public final class UploadService {
         urlDeadline.isAfter(minimum) ? urlDeadline : minimum, urlDeadline.isAfter(now));
   }
 
+  /** False while the file list is still being loaded after a start: pages may miss files. */
+  public boolean isIndexComplete() {
+    return !index.isLoading();
+  }
+
+  /** Where the index stands, for {@code api/health}. */
+  public IndexStatus indexStatus() {
+    return new IndexStatus(index.isLoading(), registry.completedCount(), index.problem());
+  }
+
   /** A page of the owner's completed files, newest first. */
   public FilePage files(Caller caller, Integer limit, Optional<String> cursor) {
     int size = limit == null ? DEFAULT_PAGE_SIZE : limit;
@@ -408,20 +427,6 @@ public final class UploadService {
         ByteSize.formatAsWritten(settings.maxFileSize()), settings.allowedTypes(),
         MediaTypes.extensionsOf(settings.allowedTypes()), settings.urlExpiry().toSeconds(),
         settings.multipartThreshold(), settings.partSize(), quota);
-  }
-
-  /**
-   * Lists every object under the key prefix and indexes those written through this application,
-   * so a restart loses no completed file. Returns how many were added.
-   */
-  public int rebuildIndex() {
-    deletions.ifPresent(d -> d.all().forEach(t -> registry.remove(t.id(), t)));
-    int[] added = {0};
-    store.forEachObject(settings.keyPrefix(), object -> storedUploads.upload(object)
-        .filter(registry::addCompleted)
-        .ifPresent(u -> added[0]++));
-    multipart.restoreUnfinished();
-    return added[0];
   }
 
   /**
@@ -564,7 +569,15 @@ public final class UploadService {
     }
     Optional<Upload> known = registry.find(id);
     if (known.isEmpty() && !registry.knowsEveryUpload() && !registry.isRemoved(id)) {
-      known = findInStore(caller, id);
+      known = index.recall(id);
+      if (known.isEmpty()) {
+        known = findInStore(caller, id);
+      }
+      if (known.isEmpty() && index.isLoading()) {
+        // Perhaps a file the loading has not reached yet: say so rather than "not found".
+        throw new ApiException(ErrorCode.INDEX_LOADING, "The file list is still loading after"
+            + " a start; try again in a few seconds.");
+      }
     }
     // Someone else's upload answers exactly like a missing one: ids are not to be probed.
     return known.filter(u -> u.owner().equals(caller.owner())).orElseThrow(() -> notFound(id));
@@ -604,10 +617,10 @@ public final class UploadService {
       return Optional.empty();
     }
     adoptOrDelete(stored.get());
-    if (registry.addCompleted(stored.get())) {
-      // The instance that signed it holds it as pending until it hears.
-      changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, stored.get().key(), now));
-    }
+    registry.addCompleted(stored.get());
+    // The instance that signed it holds it as pending until it hears: told even when this one
+    // had just read the object in by itself (its start's listing), which tells nobody.
+    changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, stored.get().key(), now));
     return registry.find(id);
   }
 

@@ -5,6 +5,7 @@ import dev.directupload.config.SettingSource;
 import dev.directupload.config.Settings;
 import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.storage.S3ObjectStore;
+import dev.directupload.upload.BucketIndex;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
@@ -51,8 +52,11 @@ public final class AppListener implements ServletContextListener {
     credentials = DefaultCredentialsProvider.builder().build();
     store = S3ObjectStore.create(settings, credentials);
     MemoryRegistry registry = new MemoryRegistry();
-    UploadService service = new UploadService(settings, store, registry, Clock.systemUTC());
-    housekeeping = new Housekeeping(service, settings.indexRefresh());
+    Clock clock = Clock.systemUTC();
+    // The index is read from the bucket in the background: the app answers at once.
+    BucketIndex index = new BucketIndex(settings, store, registry, clock);
+    UploadService service = new UploadService(settings, store, registry, clock, index);
+    housekeeping = new Housekeeping(service, Optional.of(index), settings.indexRefresh());
     Callers callers = new Callers(settings);
 
     // Every filter in front of the API supports async: request bodies are read without

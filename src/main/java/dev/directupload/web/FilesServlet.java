@@ -40,7 +40,7 @@ final class FilesServlet extends ApiServlet {
           Optional.ofNullable(req.getParameter("cursor")));
       Json.write(resp, 200, new Views.FilesView(
           page.files().stream().map(u -> Views.file(u, service)).toList(),
-          page.nextCursor().orElse(null)));
+          page.nextCursor().orElse(null), service.isIndexComplete()));
     } else {
       String location = service.downloadUrl(caller, path.get(0)).toString();
       resp.setStatus(302);

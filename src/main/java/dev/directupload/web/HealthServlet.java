@@ -2,6 +2,7 @@ package dev.directupload.web;
 
 import dev.directupload.upload.CorsStatus;
 import dev.directupload.upload.Health;
+import dev.directupload.upload.IndexStatus;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,7 +30,16 @@ final class HealthServlet extends ApiServlet {
     this.authenticated = authenticated;
   }
 
-  record HealthView(String status, String problem, int files, int pending, CorsView cors) {}
+  record HealthView(String status, String problem, int files, int pending, IndexView index,
+      CorsView cors) {}
+
+  /** {@code state} is "loading" until every file is read in after a start, then "ready". */
+  record IndexView(String state, int files, String problem) {
+    static IndexView of(IndexStatus s) {
+      return new IndexView(s.loading() ? "loading" : "ready", s.files(),
+          s.problem().orElse(null));
+    }
+  }
 
   record StatusView(String status) {}
 
@@ -51,7 +61,7 @@ final class HealthServlet extends ApiServlet {
     Health health = service.health(Origins.of(req));
     Json.write(resp, health.up() ? 200 : 503, new HealthView(health.up() ? "UP" : "DOWN",
         health.problem().orElse(null), health.completed(), health.pending(),
-        health.cors().map(CorsView::of).orElse(null)));
+        IndexView.of(service.indexStatus()), health.cors().map(CorsView::of).orElse(null)));
   }
 
   /**

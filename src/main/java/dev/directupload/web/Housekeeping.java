@@ -1,47 +1,84 @@
 package dev.directupload.web;
 
 import dev.directupload.storage.StorageException;
+import dev.directupload.upload.BucketIndex;
 import dev.directupload.upload.UploadService;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The application's background work on one daemon thread: indexing the bucket (at start-up, and
- * again every minute until it succeeds), settling expired pending uploads every minute, reading
- * what other instances changed every {@code index-refresh}, and hourly clean-ups: abandoned
- * multipart uploads and old change records.
+ * The application's background work, on daemon threads: loading the index from the bucket after
+ * a start (on a thread of its own, so the app answers at once; tried again with a growing pause
+ * while the store fails), settling expired pending uploads every minute, reading what other
+ * instances changed every {@code index-refresh}, checkpoints of the index, and hourly clean-ups:
+ * abandoned multipart uploads, old change records, removed uploads' keys.
  */
 final class Housekeeping implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Housekeeping.class.getName());
   static final long PERIOD_SECONDS = 60;
   /** Abandoned multipart uploads are a day old by definition: an hourly look is plenty. */
   static final long SWEEP_PERIOD_SECONDS = 3600;
+  /** How often to see whether a checkpoint is due (it is written every checkpoint-interval). */
+  static final long CHECKPOINT_LOOK_SECONDS = 300;
+  static final Duration FIRST_RETRY = Duration.ofSeconds(5);
+  static final Duration LAST_RETRY = Duration.ofSeconds(60);
 
   private final UploadService service;
+  private final Optional<BucketIndex> index;
   /** Only the housekeeping thread reads and writes it. */
   private boolean refreshFailing;
   private final ScheduledExecutorService scheduler =
-      Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "direct-upload-housekeeping");
-        t.setDaemon(true);
-        return t;
-      });
+      Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-housekeeping"));
+  private final ScheduledExecutorService loader =
+      Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-index-loader"));
 
-  /** Indexes the bucket now (a store that is down does not stop the start) and schedules the rest. */
-  Housekeeping(UploadService service, Duration refresh) {
+  /** Starts loading the index (when there is one to load) and schedules the rest. */
+  Housekeeping(UploadService service, Optional<BucketIndex> index, Duration refresh) {
     this.service = service;
-    if (!rebuild()) {
-      scheduler.schedule(this::rebuildUntilDone, PERIOD_SECONDS, TimeUnit.SECONDS);
-    }
+    this.index = index;
+    index.ifPresent(i -> loader.execute(() -> load(i, FIRST_RETRY)));
     scheduler.scheduleWithFixedDelay(this::expire, PERIOD_SECONDS, PERIOD_SECONDS,
         TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(this::sweep, PERIOD_SECONDS, SWEEP_PERIOD_SECONDS,
         TimeUnit.SECONDS);
+    index.ifPresent(i -> scheduler.scheduleWithFixedDelay(() -> checkpoint(i),
+        CHECKPOINT_LOOK_SECONDS, CHECKPOINT_LOOK_SECONDS, TimeUnit.SECONDS));
     if (!refresh.isZero()) {
       scheduler.scheduleWithFixedDelay(this::refresh, refresh.toMillis(), refresh.toMillis(),
           TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void load(BucketIndex i, Duration pause) {
+    try {
+      i.load();
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not read the index from the bucket ("
+          + e.getMessage() + "); trying again in " + pause.toSeconds() + " s", e.getCause());
+      Duration next = pause.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY
+          : pause.multipliedBy(2);
+      loader.schedule(() -> load(i, next), pause.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      // A bug: log it and keep trying rather than leave the index half-read for good.
+      LOG.log(System.Logger.Level.ERROR, "Reading the index from the bucket failed", e);
+      loader.schedule(() -> load(i, LAST_RETRY), LAST_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void checkpoint(BucketIndex i) {
+    try {
+      if (i.checkpointIfDue()) {
+        LOG.log(System.Logger.Level.DEBUG, "Wrote a checkpoint of the index");
+      }
+    } catch (StorageException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not write a checkpoint of the index ("
+          + e.getMessage() + "); the next start reads more objects one by one", e.getCause());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "Writing a checkpoint of the index failed", e);
     }
   }
 
@@ -63,26 +100,6 @@ final class Housekeeping implements AutoCloseable {
       refreshFailing = true;
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "Reading changes from other instances failed", e);
-    }
-  }
-
-  private void rebuildUntilDone() {
-    if (!rebuild()) {
-      scheduler.schedule(this::rebuildUntilDone, PERIOD_SECONDS, TimeUnit.SECONDS);
-    }
-  }
-
-  private boolean rebuild() {
-    long start = System.nanoTime();
-    try {
-      int found = service.rebuildIndex();
-      LOG.log(System.Logger.Level.INFO, "Indexed " + found + " file(s) from the bucket in "
-          + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
-      return true;
-    } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Could not index the bucket (" + e.getMessage()
-          + "); retrying in " + PERIOD_SECONDS + " s", e.getCause());
-      return false;
     }
   }
 
@@ -108,15 +125,24 @@ final class Housekeeping implements AutoCloseable {
             + " upload was cancelled or deleted");
       }
     } catch (StorageException e) {
-      LOG.log(System.Logger.Level.WARNING, "Could not look for abandoned multipart uploads ("
+      LOG.log(System.Logger.Level.WARNING, "Could not clean up the bucket ("
           + e.getMessage() + "); will look again", e.getCause());
     } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.ERROR, "Looking for abandoned multipart uploads failed", e);
+      LOG.log(System.Logger.Level.ERROR, "Cleaning up the bucket failed", e);
     }
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   @Override
   public void close() {
+    loader.shutdownNow();
     scheduler.shutdownNow();
   }
 }

@@ -33,7 +33,8 @@ final class Views {
   /** The plan with the parts stored, so a client that lost the presign answer can resume. */
   record StoredPartsView(long partSize, int partCount, List<StoredPartView> parts) {}
 
-  record FilesView(List<FileView> files, String nextCursor) {}
+  /** {@code complete} is false while the file list is still loading after a start. */
+  record FilesView(List<FileView> files, String nextCursor, boolean complete) {}
 
   static FileView file(Upload u, UploadService service) {
     return new FileView(u.id(), u.filename(), u.size(), u.contentType(),

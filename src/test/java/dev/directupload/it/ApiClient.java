@@ -71,9 +71,29 @@ class ApiClient {
     return http.send(put.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** The ids of the caller's listed files (the first thousand). */
+  /** The ids of the caller's listed files (the first thousand), once the list is complete. */
   List<String> listedIds() throws IOException, InterruptedException {
+    awaitCompleteList();
     return ids("api/files?limit=1000", "files");
+  }
+
+  /**
+   * Waits until {@code api/files} says the list is complete: after a start the index is read
+   * from the bucket in the background while the app already answers.
+   */
+  void awaitCompleteList() throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (true) {
+      HttpResponse<String> files = get("api/files?limit=1");
+      if (files.statusCode() == 200 && json(files).get("complete").getAsBoolean()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the file list was not complete within a minute: "
+            + files.statusCode() + " " + files.body());
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+    }
   }
 
   /** The ids of the caller's pending uploads. */

@@ -35,6 +35,7 @@ class RacesAndRestartsIT {
 
   /** Every id listed, following the cursor to the end. */
   private static Set<String> listedIds(ApiClient app) throws Exception {
+    app.awaitCompleteList();
     Set<String> ids = new HashSet<>();
     String cursor = null;
     do {

@@ -52,6 +52,7 @@ class UploadRoundTripIT {
   }
 
   private static JsonArray listedFiles(ApiClient on) throws Exception {
+    on.awaitCompleteList();
     HttpResponse<String> list = on.get("api/files?limit=1000");
     assertEquals(200, list.statusCode(), list.body());
     return json(list).getAsJsonArray("files");

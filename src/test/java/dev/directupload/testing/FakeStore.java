@@ -1,6 +1,7 @@
 package dev.directupload.testing;
 
 import dev.directupload.config.Settings;
+import dev.directupload.storage.ListedObject;
 import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.OpenMultipart;
@@ -224,6 +225,38 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
     failIfDown();
     objects.values().stream().filter(o -> o.key().startsWith(prefix)
         && !o.key().startsWith(".", prefix.length())).forEach(sink);
+  }
+
+  /** Called at the start of every listing, before anything is listed: a test's hook. */
+  public volatile Runnable onListing = () -> { };
+
+  /** Lists as S3 does, a page of 1,000 at a time (one "listPage" call recorded per page). */
+  @Override
+  public void forEachListed(String prefix, String startAfter, String lastKey,
+      Consumer<ListedObject> sink) {
+    onListing.run();
+    calls.add("listPage " + prefix);
+    failIfDown();
+    List<StoredObject> matching = new ArrayList<>(new TreeMap<>(objects).tailMap(startAfter, false)
+        .values().stream().filter(o -> o.key().startsWith(prefix)).toList());
+    int inPage = 0;
+    for (StoredObject o : matching) {
+      if (lastKey != null && o.key().compareTo(lastKey) > 0) {
+        return;
+      }
+      if (inPage == 1000) {
+        calls.add("listPage " + prefix);
+        failIfDown();
+        inPage = 0;
+      }
+      inPage++;
+      sink.accept(new ListedObject(o.key(), o.size(), o.etag(), o.lastModified()));
+    }
+  }
+
+  /** How many calls of this kind were made, e.g. "head" or "listPage". */
+  public long count(String kind) {
+    return calls.stream().filter(c -> c.startsWith(kind + " ")).count();
   }
 
   @Override

@@ -203,8 +203,7 @@ class DefencesTest {
     assertEquals(ErrorCode.NOT_FOUND, assertThrows(ApiException.class,
         () -> other.complete(alice, upload.id())).code());
     MemoryRegistry afterRestart = new MemoryRegistry();
-    UploadService restarted = new UploadService(settings, store, afterRestart, clock);
-    restarted.rebuildIndex();
+    new BucketIndex(settings, store, afterRestart, clock).load();
     assertEquals(0, afterRestart.completedCount());
     assertTrue(afterRestart.isRemoved(upload.id()));
   }

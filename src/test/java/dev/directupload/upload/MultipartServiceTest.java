@@ -292,8 +292,9 @@ class MultipartServiceTest {
     Upload upload = started(presign(SIZE));
     store.putPart(storeId(upload), 1, 5 * MIB);
     MemoryRegistry fresh = new MemoryRegistry();
-    UploadService restarted = new UploadService(settings, store, fresh, clock);
-    restarted.rebuildIndex();
+    BucketIndex index = new BucketIndex(settings, store, fresh, clock);
+    index.load();
+    UploadService restarted = new UploadService(settings, store, fresh, clock, index);
     assertEquals(List.of(upload), fresh.pending("anonymous"));
     PartsInStore stored = restarted.storedParts(ANON, upload.id());
     assertEquals(upload.multipart().orElseThrow(), stored.plan());

@@ -252,64 +252,6 @@ class UploadServiceTest {
   }
 
   @Test
-  void rebuildIndexesObjectsWrittenThroughTheAppAndIgnoresOthers() {
-    PresignedUpload p = presign("Grüße.txt");
-    store.putAsSigned(store.lastSpec);
-    store.put("uploads/foreign.txt", 5, "text/plain", Map.of(), clock.instant());
-    store.put("elsewhere/x.txt", 5, "text/plain", Map.of("upload-id", p.upload().id()),
-        clock.instant());
-
-    MemoryRegistry fresh = new MemoryRegistry();
-    UploadService restarted = new UploadService(settings, store, fresh, clock);
-    assertEquals(1, restarted.rebuildIndex());
-    Upload rebuilt = fresh.find(p.upload().id()).orElseThrow();
-    assertEquals("Grüße.txt", rebuilt.filename());
-    assertEquals("anonymous", rebuilt.owner());
-    assertEquals(12, rebuilt.size());
-    assertTrue(rebuilt.isCompleted());
-  }
-
-  @Test
-  void rebuildKeepsTheOwnerOfAFileWhoseNameCannotBeReadAndSkipsOneWhoseOwnerCannot() {
-    String named = UploadIds.next(clock.instant());
-    String ownerless = UploadIds.next(clock.instant().plusMillis(1));
-    store.put("uploads/alice/2026/03/04/" + named + "/notes.txt", 5, "text/plain",
-        Map.of("upload-id", named, "filename", "%ZZ", "owner", "alice"), clock.instant());
-    store.put("uploads/bob/2026/03/04/" + ownerless + "/notes.txt", 5, "text/plain",
-        Map.of("upload-id", ownerless, "filename", "notes.txt", "owner", "b%Z"), clock.instant());
-
-    MemoryRegistry fresh = new MemoryRegistry();
-    assertEquals(1, new UploadService(settings, store, fresh, clock).rebuildIndex());
-    Upload rebuilt = fresh.find(named).orElseThrow();
-    assertEquals("alice", rebuilt.owner());
-    assertEquals("notes.txt", rebuilt.filename());
-    assertTrue(fresh.find(ownerless).isEmpty());
-  }
-
-  /** A rebuild of a million files of one owner must not hold a million copies of its name. */
-  @Test
-  void rebuiltFilesShareOneCopyOfTheirOwnerAndType() {
-    List<String> ids = List.of(UploadIds.next(clock.instant()),
-        UploadIds.next(clock.instant().plusMillis(1)));
-    for (String id : ids) {
-      // Each object answers with strings of its own, as a store's listing and HEAD do.
-      store.put("uploads/alice/2026/03/04/" + id + "/notes.txt", 5,
-          new String("Text/Plain; charset=UTF-8"),
-          Map.of("upload-id", id, "filename", "notes.txt", "owner", new String("alice")),
-          clock.instant());
-    }
-    MemoryRegistry fresh = new MemoryRegistry();
-    assertEquals(2, new UploadService(settings, store, fresh, clock).rebuildIndex());
-
-    Upload first = fresh.find(ids.get(0)).orElseThrow();
-    Upload second = fresh.find(ids.get(1)).orElseThrow();
-    assertEquals("alice", first.owner());
-    assertEquals("text/plain", first.contentType());
-    assertSame(first.owner(), second.owner());
-    assertSame(first.contentType(), second.contentType());
-  }
-
-  @Test
   void healthReportsTheStoresProblemInOurWords() {
     assertTrue(service.health("http://localhost").up());
     store.down = true;
