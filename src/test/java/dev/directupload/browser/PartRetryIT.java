@@ -40,7 +40,8 @@ import org.openqa.selenium.logging.LogEntry;
 /**
  * A part PUT that fails on its way to the store does not fail the upload: a part cut off by the
  * network is sent again, and a part whose URL expired before it arrived is signed anew and sent
- * again; either way the bar never goes back and the stored file is byte for byte the one chosen.
+ * again; either way the bar, which counts the bytes of parts in flight, never goes back, and the
+ * stored file is byte for byte the one chosen.
  * Each test has a site of its own behind a {@link StoreProxy} that does the failing; the console
  * may hold the errors of those failures and no other.
  */
@@ -168,14 +169,15 @@ class PartRetryIT {
     return entry -> line.matcher(entry.getMessage()).matches();
   }
 
-  /** The bar went only up, by whole stored parts, to the file's size. */
+  /**
+   * The bar went only up, to the file's size, though it counts the bytes of parts in flight and
+   * the failed part's bytes were sent again.
+   */
   private void assertBarOnlyGrew(String name) {
     List<Long> bars = page.bars(name);
     assertEquals(bars.stream().sorted().toList(), bars, "bar values never decrease");
-    for (long value : bars) {
-      assertTrue(List.of(0L, 2L, 5L, 7L, 10L, 12L).contains(value / MIB) && value % MIB == 0,
-          "bar value " + value + " is a sum of part sizes: " + bars);
-    }
+    assertTrue(bars.stream().anyMatch(v -> v % MIB != 0),
+        "the bar counted bytes of parts in flight: " + bars);
     assertEquals((long) SIZE, bars.get(bars.size() - 1));
   }
 
