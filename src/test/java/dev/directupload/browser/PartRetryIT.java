@@ -9,14 +9,10 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpFilter;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -211,43 +207,7 @@ class PartRetryIT {
         parts.add(part.getAsJsonObject().get("partNumber").getAsInt());
       }
       requests.add(List.copyOf(parts));
-      chain.doFilter(new HttpServletRequestWrapper(request) {
-        @Override
-        public ServletInputStream getInputStream() {
-          return replay(body);
-        }
-      }, response);
-    }
-
-    /** The body again, for the app to read as if nobody had. */
-    private static ServletInputStream replay(byte[] body) {
-      ByteArrayInputStream bytes = new ByteArrayInputStream(body);
-      return new ServletInputStream() {
-        @Override
-        public int read() {
-          return bytes.read();
-        }
-
-        @Override
-        public int read(byte[] buffer, int offset, int length) {
-          return bytes.read(buffer, offset, length);
-        }
-
-        @Override
-        public boolean isFinished() {
-          return bytes.available() == 0;
-        }
-
-        @Override
-        public boolean isReady() {
-          return true;
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-          throw new UnsupportedOperationException("the app reads its body blocking");
-        }
-      };
+      chain.doFilter(new ReplayedBody(request, body), response);
     }
   }
 }
