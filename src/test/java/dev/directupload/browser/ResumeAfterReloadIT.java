@@ -41,7 +41,14 @@ class ResumeAfterReloadIT extends PageTest {
     page.throttleUploads(MIB);
     try {
       page.choose(file);
-      page.waitForDetail(name, "1 of 3 parts stored");
+      browser.waitUntil("the store to hold a part of " + name, d -> {
+        try {
+          List<String> pending = site.pendingUploads();
+          return !pending.isEmpty() && !site.storedParts(pending.get(0)).isEmpty();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
       page.reload();
       return site.storedParts(site.pendingUploads().get(0));
     } finally {
