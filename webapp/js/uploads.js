@@ -87,12 +87,7 @@ export function createUploads({ client, config, stored }) {
    * a file this browser knew can be trusted to match the parts already stored.
    */
   function adopt(item, file) {
-    if (item.id !== client.resumeId(file)) {
-      client.cancel(item.id);
-      item.resumes = false;
-    } else {
-      item.resumes = true;
-    }
+    if (item.id !== client.resumeId(file)) client.cancel(item.id);
     item.id = null;
     item.row.bar.max = Math.max(file.size, 1);
     return item;
