@@ -116,6 +116,17 @@ final class LocalSite implements AutoCloseable {
     return response.body();
   }
 
+  /** A DELETE of the app's API from outside the browser, to leave the server as a test found it. */
+  void delete(String path) throws IOException, InterruptedException {
+    HttpResponse<String> response = http.send(
+        HttpRequest.newBuilder(URI.create(base + path)).DELETE().build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 204) {
+      throw new AssertionError("DELETE " + path + " answered " + response.statusCode() + ": "
+          + response.body());
+    }
+  }
+
   /** The part numbers the store holds of the pending upload {@code id}, as the server lists them. */
   List<Integer> storedParts(String id) throws IOException, InterruptedException {
     List<Integer> parts = new ArrayList<>();

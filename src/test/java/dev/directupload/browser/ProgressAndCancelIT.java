@@ -18,14 +18,15 @@ import org.openqa.selenium.interactions.Actions;
 
 /**
  * A slow upload shows its percentage, speed and time left while the overall bar follows;
- * cancelling it stops the transfer and tells the server, which then holds no pending upload.
+ * cancelling it stops the transfer and tells the server, which then holds no pending upload;
+ * pausing a file sent in one PUT says that nothing is kept, and Resume sends it whole again.
  * The page is captured mid-upload, next to a list with pictures and documents, as
  * {@code target/screenshots/upload-page.png}, the README's picture: when the page changes, copy
  * it over {@code docs/screenshot.png}.
  */
 class ProgressAndCancelIT extends PageTest {
-  /** "37% · 256 KB/s · 12 s left". */
-  private static final Pattern RUNNING = Pattern.compile("(\\d+)% · \\S+ [KMG]?B/s · .+ left");
+  /** "37% · 256 KiB/s · 12 s left". */
+  private static final Pattern RUNNING = Pattern.compile("(\\d+)% · \\S+ (?:[KMG]i)?B/s · .+ left");
 
   @TempDir
   static Path folder;
@@ -48,9 +49,8 @@ class ProgressAndCancelIT extends PageTest {
       page.waitForUpload(name, "done");
       page.waitForFile(name);
     }
-    browser.waitUntil("the thumbnails to load", d -> (Boolean) browser.js(
-        "return [...document.querySelectorAll('#files .thumb img')]"
-            + ".filter((img) => img.complete && img.naturalWidth > 0).length === 2"));
+    page.waitForThumbnail("team-offsite.jpg");
+    page.waitForThumbnail("mountain-lake.png");
 
     // Finished rows go; then a small file and a large one start together on a slow network.
     page.byId("clear-finished").click();
@@ -94,5 +94,37 @@ class ProgressAndCancelIT extends PageTest {
     } finally {
       browser.driver.deleteNetworkConditions();
     }
+  }
+
+  @Test
+  void pausedSingleUploadSaysItKeepsNothingAndResumesFromTheStart() throws Exception {
+    String name = "interview-recording.mp3";
+    byte[] content = TestFiles.random(4, 3 * 1024 * 1024);
+    Path file = TestFiles.write(folder, name, content);
+    page.open();
+    page.throttleUploads(512 * 1024);
+    WebElement row;
+    try {
+      page.choose(file);
+      row = page.upload(name);
+      browser.waitUntil("a tenth to be sent", d -> UploadPage.barValue(row) > content.length / 10);
+
+      row.findElement(By.cssSelector("button.pause")).click();
+
+      page.waitForUpload(name, "paused");
+      assertEquals("Paused: a file sent in one piece keeps nothing; Resume sends it again from"
+          + " the start.", text(row.findElement(By.className("detail"))));
+      assertEquals(0L, UploadPage.barValue(row), "the bar shows what is kept");
+      assertTrue(row.findElement(By.cssSelector("button.resume")).isDisplayed(), "resume offered");
+    } finally {
+      browser.driver.deleteNetworkConditions();
+    }
+
+    row.findElement(By.cssSelector("button.resume")).click();
+
+    page.waitForUpload(name, "done");
+    assertEquals(TestFiles.sha256(content),
+        TestFiles.sha256(java.nio.file.Files.readAllBytes(page.download(name))));
+    assertEquals(1, page.presignRequests(), "the resumed PUT reuses its still valid URL");
   }
 }

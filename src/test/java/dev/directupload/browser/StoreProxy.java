@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,8 +29,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The network between the store and whoever talks to it: a loopback proxy that the app is given
  * as the store's endpoint, so the URLs it signs send the browser through here too. It forwards
- * every request, notes each part PUT, and can fail or hold the next PUT of one part the way a
- * real network does.
+ * every request, notes each part PUT and each GET of an object, and can fail or hold the next
+ * PUT of one part the way a real network does, or answer a PUT as a store does when the object
+ * is already there.
  *
  * <p>Each request goes on a connection of its own (the store is asked to close after answering).
  * Chromium quietly sends a request again when a connection it had used before fails without an
@@ -46,8 +48,16 @@ final class StoreProxy implements AutoCloseable {
     /** Forward the head and half the body, then reset the connection both ways. */
     CUT,
     /** Read the whole request, wait until the URL it was sent to has expired, then forward it. */
-    HOLD_UNTIL_EXPIRED
+    HOLD_UNTIL_EXPIRED,
+    /** Forward the request, then answer 412 Precondition Failed instead of the store's answer. */
+    STORE_THEN_412
   }
+
+  /** One GET of an object: its path and its {@code Range} header, "" when it had none. */
+  record Get(String path, String range) {}
+
+  /** The part number that stands for a PUT of a whole object (no partNumber). */
+  private static final int WHOLE_OBJECT = 0;
 
   /** The next PUT of {@code partNumber} meets {@code fault}. */
   private record Planned(int partNumber, Fault fault) {}
@@ -58,6 +68,7 @@ final class StoreProxy implements AutoCloseable {
   /** Part number → the signature of each PUT of that part that arrived, in order. */
   private final Map<Integer, List<String>> puts = new ConcurrentHashMap<>();
   private final AtomicReference<Planned> planned = new AtomicReference<>();
+  private final List<Get> gets = new CopyOnWriteArrayList<>();
 
   StoreProxy(URI store) throws IOException {
     this.store = new InetSocketAddress(store.getHost(), store.getPort());
@@ -85,6 +96,20 @@ final class StoreProxy implements AutoCloseable {
    */
   void holdNextPutUntilExpired(int partNumber) {
     plan(new Planned(partNumber, Fault.HOLD_UNTIL_EXPIRED));
+  }
+
+  /**
+   * The next PUT of a whole object (not a part) reaches the store, which stores it, and the
+   * browser is answered 412 Precondition Failed: what S3 answers a PUT with
+   * {@code If-None-Match: *} sent again after its first attempt got through unseen.
+   */
+  void storeThenAnswer412ToNextPut() {
+    plan(new Planned(WHOLE_OBJECT, Fault.STORE_THEN_412));
+  }
+
+  /** The GETs of objects whose path contains {@code name}, in the order they arrived. */
+  List<Get> gets(String name) {
+    return gets.stream().filter(g -> g.path().contains(name)).toList();
   }
 
   private void plan(Planned fault) {
@@ -126,8 +151,12 @@ final class StoreProxy implements AutoCloseable {
         return; // closed before sending a request
       }
       Fault fault = null;
-      if ("PUT".equals(head.method) && head.query.containsKey("partNumber")) {
-        int part = Integer.parseInt(head.query.get("partNumber"));
+      if ("GET".equals(head.method)) {
+        gets.add(new Get(head.path, head.headers.getOrDefault("range", "")));
+      }
+      if ("PUT".equals(head.method)) {
+        int part = head.query.containsKey("partNumber")
+            ? Integer.parseInt(head.query.get("partNumber")) : WHOLE_OBJECT;
         puts.computeIfAbsent(part, p -> new CopyOnWriteArrayList<>())
             .add(head.query.get("X-Amz-Signature"));
         Planned next = planned.get();
@@ -144,6 +173,12 @@ final class StoreProxy implements AutoCloseable {
       }
       upstream.connect(store, 5000);
       open.add(upstream);
+      if (fault == Fault.STORE_THEN_412) {
+        send(head, new ByteArrayInputStream(in.readNBytes((int) head.contentLength)), upstream);
+        upstream.getInputStream().transferTo(OutputStream.nullOutputStream());
+        client.getOutputStream().write(preconditionFailed(head.headers.get("origin")));
+        return;
+      }
       if (fault == Fault.CUT) {
         OutputStream toStore = upstream.getOutputStream();
         toStore.write(head.bytes);
@@ -179,6 +214,22 @@ final class StoreProxy implements AutoCloseable {
     }
   }
 
+  /** S3's answer to a conditional PUT whose condition failed, readable by the page at {@code origin}. */
+  private static byte[] preconditionFailed(String origin) {
+    String body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>PreconditionFailed</Code>"
+        + "<Message>At least one of the pre-conditions you specified did not hold</Message>"
+        + "<Condition>If-None-Match</Condition></Error>";
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String head = "HTTP/1.1 412 Precondition Failed\r\n"
+        + (origin == null ? "" : "Access-Control-Allow-Origin: " + origin + "\r\nVary: Origin\r\n")
+        + "Access-Control-Expose-Headers: ETag\r\nContent-Type: application/xml\r\n"
+        + "Content-Length: " + bytes.length + "\r\nConnection: close\r\n\r\n";
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(head.getBytes(StandardCharsets.ISO_8859_1));
+    out.writeBytes(bytes);
+    return out.toByteArray();
+  }
+
   /** Parks until the store would find the URL expired: at X-Amz-Date plus X-Amz-Expires. */
   private static void waitUntilExpired(Head head) {
     long expires = Long.parseLong(head.query.get("X-Amz-Expires"));
@@ -205,9 +256,12 @@ final class StoreProxy implements AutoCloseable {
     }
   }
 
-  /** A request head as it goes to the store: with "Connection: close" in place of its own. */
-  private record Head(String method, Map<String, String> query, long contentLength,
-      byte[] bytes) {
+  /**
+   * A request head as it goes to the store: with "Connection: close" in place of its own;
+   * {@code headers} by lower-case name.
+   */
+  private record Head(String method, String path, Map<String, String> query,
+      Map<String, String> headers, long contentLength, byte[] bytes) {
 
     /** Reads one request head, or returns null when the connection ends before any byte. */
     static Head read(InputStream in) throws IOException {
@@ -233,17 +287,23 @@ final class StoreProxy implements AutoCloseable {
       String[] requestLine = lines[0].split(" ");
       StringBuilder out = new StringBuilder(lines[0]).append("\r\n");
       long contentLength = 0;
+      Map<String, String> headers = new HashMap<>();
       for (int i = 1; i < lines.length; i++) {
         String name = lines[i].substring(0, lines[i].indexOf(':')).strip();
+        String value = lines[i].substring(lines[i].indexOf(':') + 1).strip();
+        headers.put(name.toLowerCase(Locale.ROOT), value);
         if (name.equalsIgnoreCase("Content-Length")) {
-          contentLength = Long.parseLong(lines[i].substring(lines[i].indexOf(':') + 1).strip());
+          contentLength = Long.parseLong(value);
         }
         if (!name.equalsIgnoreCase("Connection") && !name.equalsIgnoreCase("Keep-Alive")) {
           out.append(lines[i]).append("\r\n");
         }
       }
       out.append("Connection: close\r\n\r\n");
-      return new Head(requestLine[0], query(requestLine[1]), contentLength,
+      String target = requestLine[1];
+      String path = URLDecoder.decode(target.contains("?")
+          ? target.substring(0, target.indexOf('?')) : target, StandardCharsets.UTF_8);
+      return new Head(requestLine[0], path, query(target), headers, contentLength,
           out.toString().getBytes(StandardCharsets.ISO_8859_1));
     }
 

@@ -70,6 +70,86 @@ final class TestFiles {
     return encode(landscape(true), "jpg");
   }
 
+  /**
+   * A photo as a camera writes it: a JPEG of noise, too large to be read whole for a thumbnail
+   * (over 256 KiB), whose EXIF block carries a small thumbnail of another picture: a plain
+   * {@code thumbnailColour} square of 160 × 120. Whoever draws the thumbnail from these bytes
+   * shows that colour; whoever draws the photo itself shows noise.
+   */
+  static byte[] photoWithExifThumbnail(long seed, Color thumbnailColour) {
+    BufferedImage photo = noise(seed, 800, 600);
+    BufferedImage small = new BufferedImage(160, 120, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = small.createGraphics();
+    try {
+      g.setColor(thumbnailColour);
+      g.fillRect(0, 0, 160, 120);
+    } finally {
+      g.dispose();
+    }
+    byte[] jpeg = encode(photo, "jpg");
+    byte[] thumbnail = encode(small, "jpg");
+    byte[] exif = exif(thumbnail);
+    // The APP1 segment right after the start-of-image marker, where cameras put it.
+    ByteBuffer out = ByteBuffer.allocate(jpeg.length + exif.length);
+    out.put(jpeg, 0, 2).put(exif).put(jpeg, 2, jpeg.length - 2);
+    return out.array();
+  }
+
+  /** A PNG of noise: too large to be read whole for a thumbnail, and with no thumbnail of its own. */
+  static byte[] noisePng(long seed) {
+    return encode(noise(seed, 400, 300), "png");
+  }
+
+  /**
+   * The start of a HEIC photo as iPhones write it (an ISO-BMFF "ftyp" box of brand heic),
+   * padded to {@code size} bytes: enough for a type sniffer to tell HEIC, not a picture.
+   */
+  static byte[] heic(int size) {
+    byte[] ftyp = {0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'h', 'e', 'i', 'c', 0, 0, 0, 0,
+        'm', 'i', 'f', '1', 'h', 'e', 'i', 'c'};
+    return Arrays.copyOf(ftyp, Math.max(size, ftyp.length));
+  }
+
+  private static BufferedImage noise(long seed, int width, int height) {
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    Random random = new Random(seed);
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        image.setRGB(x, y, random.nextInt(0x1000000));
+      }
+    }
+    return image;
+  }
+
+  /**
+   * An APP1 segment: "Exif", then a big-endian TIFF structure whose first IFD says the photo is
+   * upright and whose second holds {@code thumbnail} (JPEGInterchangeFormat and its length).
+   */
+  private static byte[] exif(byte[] thumbnail) {
+    int ifd0 = 8;
+    int ifd1 = ifd0 + 2 + 12 + 4;
+    int data = ifd1 + 2 + 3 * 12 + 4;
+    ByteBuffer tiff = ByteBuffer.allocate(data + thumbnail.length); // big-endian, as "MM" says
+    tiff.put((byte) 'M').put((byte) 'M').putShort((short) 42).putInt(ifd0);
+    tiff.putShort((short) 1);
+    tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1).putShort((short) 1).putShort((short) 0);
+    tiff.putInt(ifd1);
+    tiff.putShort((short) 3);
+    tiff.putShort((short) 0x0103).putShort((short) 3).putInt(1).putShort((short) 6).putShort((short) 0);
+    tiff.putShort((short) 0x0201).putShort((short) 4).putInt(1).putInt(data);
+    tiff.putShort((short) 0x0202).putShort((short) 4).putInt(1).putInt(thumbnail.length);
+    tiff.putInt(0);
+    tiff.put(thumbnail);
+    byte[] header = "Exif\0\0".getBytes(StandardCharsets.ISO_8859_1);
+    int length = 2 + header.length + tiff.capacity();
+    if (length > 0xffff) {
+      throw new IllegalArgumentException("expected an EXIF block under 64 KiB but it has " + length);
+    }
+    ByteBuffer segment = ByteBuffer.allocate(2 + length);
+    segment.put((byte) 0xff).put((byte) 0xe1).putShort((short) length).put(header).put(tiff.array());
+    return segment.array();
+  }
+
   private static BufferedImage landscape(boolean dusk) {
     int width = 160;
     int height = 120;

@@ -13,7 +13,7 @@ import org.openqa.selenium.chromium.ChromiumNetworkConditions;
 
 /**
  * The upload page as a test sees it: the hooks of {@code webapp/index.html} (ids, row classes,
- * {@code data-state}) and nothing of how {@code app.js} works inside.
+ * {@code data-state}) and nothing of how its modules ({@code webapp/js/}) work inside.
  */
 final class UploadPage {
   /**
@@ -83,6 +83,8 @@ final class UploadPage {
         d -> input().isEnabled());
     browser.waitUntil("the files list to finish loading",
         d -> "false".equals(d.findElement(By.id("files")).getAttribute("aria-busy")));
+    browser.waitUntil("the page to look for unfinished uploads",
+        d -> browser.js("return document.body.dataset.unfinished || null"));
     browser.js(TRACE);
     return this;
   }
@@ -119,6 +121,11 @@ final class UploadPage {
             + ".find((li) => li.dataset.name === arguments[0]) || null", name));
   }
 
+  /** Every upload row shown. */
+  List<WebElement> uploadRows() {
+    return browser.driver.findElements(By.cssSelector("#uploads li.upload"));
+  }
+
   /** Waits until the upload row of {@code name} is in {@code state}; fails early on another final state. */
   WebElement waitForUpload(String name, String state) {
     return browser.waitUntil("the upload of " + name + " to become " + state, d -> {
@@ -129,6 +136,14 @@ final class UploadPage {
             + " but it is " + now + ": " + row.findElement(By.className("detail")).getText());
       }
       return state.equals(now) ? row : null;
+    });
+  }
+
+  /** Waits until the upload row of {@code name} says {@code words} in its detail. */
+  WebElement waitForDetail(String name, String words) {
+    return browser.waitUntil("the upload of " + name + " to say '" + words + "'", d -> {
+      WebElement row = upload(name);
+      return text(row.findElement(By.className("detail"))).contains(words) ? row : null;
     });
   }
 
@@ -160,14 +175,40 @@ final class UploadPage {
     return browser.waitUntil(name + " in the files list", d -> file(name));
   }
 
+  /** Waits until the listed file's thumbnail box holds a drawn picture, and returns it. */
+  WebElement waitForThumbnail(String name) {
+    return browser.waitUntil("a thumbnail drawn for " + name, d -> {
+      WebElement row = file(name);
+      if (row == null) {
+        return null;
+      }
+      // Thumbnails are drawn as their rows come into view, as people scroll.
+      browser.js("arguments[0].scrollIntoView({ block: 'nearest' })", row);
+      List<WebElement> drawn = row.findElements(By.cssSelector(".thumb.has-image .thumb-img"));
+      return drawn.isEmpty() ? null : drawn.get(0);
+    });
+  }
+
+  /** The colour at the centre of a drawn thumbnail, as [red, green, blue]. */
+  @SuppressWarnings("unchecked")
+  List<Long> centreColour(WebElement canvas) {
+    return (List<Long>) browser.js("const c = arguments[0];"
+        + "const [r, g, b] = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;"
+        + "return [r, g, b]", canvas);
+  }
+
   void waitUntilNotListed(String name) {
     browser.waitUntil(name + " to leave the files list", d -> file(name) == null);
   }
 
-  /** How many requests to exactly {@code api/uploads} (presigns) this page has made. */
+  /**
+   * How many requests to exactly {@code api/uploads} (presigns) this page has made: those
+   * without a query (the page's look for unfinished uploads has one).
+   */
   long presignRequests() {
     return (Long) browser.js("return performance.getEntriesByType('resource')"
-        + ".filter((e) => new URL(e.name).pathname.endsWith('/api/uploads')).length");
+        + ".map((e) => new URL(e.name))"
+        + ".filter((u) => u.pathname.endsWith('/api/uploads') && u.search === '').length");
   }
 
   /**

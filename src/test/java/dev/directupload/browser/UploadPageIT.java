@@ -19,9 +19,11 @@ import org.openqa.selenium.WebElement;
 
 /**
  * The upload page in a real browser, used as people use it: files chosen in the picker or dropped
- * on the drop zone reach the store with their progress shown, are listed with their sizes and
- * (for images) thumbnails, come back byte for byte, can be deleted; a disallowed type is refused
- * before any request. The browser console shows no error at any point.
+ * on the drop zone reach the store with their progress shown, are listed with their sizes (in
+ * units that say what they count) and (for images) thumbnails, come back byte for byte, can be
+ * deleted; a disallowed type is refused before any request, and counted in the summary; a HEIC
+ * photo goes up as image/heic whatever the browser calls it. The browser console shows no error
+ * at any point.
  */
 class UploadPageIT extends PageTest {
   @TempDir
@@ -59,8 +61,9 @@ class UploadPageIT extends PageTest {
     assertEquals(3, page.mostRunning(), "uploads running at once");
     assertEquals("4 of 4 files done · 100%", text(page.byId("overall-text")));
 
-    Map<String, String> sizes = Map.of("notes.txt", "300 B", "table.csv", "1.5 KB",
-        "archive.zip", "2.5 MB", "lake.png", "20 KB");
+    // Powers of 1024, and the units say so.
+    Map<String, String> sizes = Map.of("notes.txt", "300 B", "table.csv", "1.5 KiB",
+        "archive.zip", "2.5 MiB", "lake.png", "20 KiB");
     sizes.forEach((name, size) -> assertEquals(size,
         text(page.waitForFile(name).findElement(By.className("size"))), name));
     assertEquals("image/png", text(page.file("lake.png").findElement(By.className("type"))));
@@ -84,29 +87,25 @@ class UploadPageIT extends PageTest {
     page.waitForUpload("report.pdf", "done");
     page.waitForUpload("not-really.png", "done");
 
-    WebElement thumb = page.waitForFile("dusk.jpg").findElement(By.className("thumb"));
-    browser.waitUntil("the thumbnail of dusk.jpg to load", d -> (Boolean) browser.js(
-        "const img = arguments[0].querySelector('img');"
-            + "return img !== null && img.complete && img.naturalWidth > 0", thumb));
-    WebElement img = thumb.findElement(By.tagName("img"));
-    assertEquals("lazy", img.getAttribute("loading"));
-    assertEquals("", img.getAttribute("alt"));
-    assertEquals("api/files/" + page.file("dusk.jpg").getAttribute("data-id") + "/download",
-        img.getAttribute("src").substring(site.base.length()), "the thumbnail's source");
+    WebElement picture = page.waitForThumbnail("dusk.jpg");
     assertEquals(List.of(48L, 48L), browser.js("const r = arguments[0].getBoundingClientRect();"
-        + "return [Math.round(r.width), Math.round(r.height)]", img), "a fixed box");
+        + "return [Math.round(r.width), Math.round(r.height)]", picture), "a fixed box");
 
     WebElement badge = page.waitForFile("report.pdf").findElement(By.className("thumb"));
-    assertTrue(badge.findElements(By.tagName("img")).isEmpty(), "no image for a PDF");
+    assertTrue(badge.findElements(By.className("thumb-img")).isEmpty(), "no picture for a PDF");
     assertEquals("PDF", text(badge));
     assertEquals("pdf", badge.getAttribute("data-kind"));
 
-    // Typed as an image but not one: the image goes and the badge shows, with no console error.
+    // Typed as an image but not one: the badge stays, with no console error.
     WebElement fallback = page.waitForFile("not-really.png").findElement(By.className("thumb"));
-    browser.waitUntil("the broken thumbnail to give way to its badge",
-        d -> fallback.findElements(By.tagName("img")).isEmpty());
     assertEquals("PNG", text(fallback));
     assertTrue(fallback.findElement(By.className("badge")).isDisplayed(), "the badge shows");
+
+    // Listed after a reload, the small photo is read whole and drawn again; the broken one
+    // keeps its badge.
+    page.reload();
+    page.waitForThumbnail("dusk.jpg");
+    assertTrue(page.waitForFile("not-really.png").findElement(By.className("badge")).isDisplayed());
   }
 
   @Test
@@ -157,10 +156,27 @@ class UploadPageIT extends PageTest {
         text(refused.findElement(By.className("detail"))));
     assertEquals("Refused", text(refused.findElement(By.className("status"))));
     page.waitForUpload("allowed.txt", "done");
+    assertEquals("1 of 2 files done · 100% · 1 refused", text(page.byId("overall-text")),
+        "the summary counts every row shown");
     assertEquals(presignsBefore + 1, page.presignRequests(), "presign requests: allowed.txt only");
     assertFalse(site.get("api/uploads?status=pending").contains("page.html"));
     page.waitForFile("allowed.txt");
     assertEquals(null, page.file("page.html"));
+  }
+
+  @Test
+  void heicPhotoGoesUpAsHeicWhateverTheBrowserCallsIt() throws Exception {
+    page.open();
+
+    // Chromium reports a .heic file as image/heif, or with no type at all.
+    page.drop("harbour.heic", "image/heif", TestFiles.heic(40_000));
+    page.drop("IMG_0042.HEIC", "", TestFiles.heic(30_000));
+
+    for (String name : List.of("harbour.heic", "IMG_0042.HEIC")) {
+      page.waitForUpload(name, "done");
+      assertEquals("image/heic", text(page.waitForFile(name).findElement(By.className("type"))),
+          name + " is stored as image/heic");
+    }
   }
 
   @Test

@@ -33,7 +33,10 @@ class WarContentsIT {
 
   @Test
   void shipsThePageAndTheCompositionRoot() {
-    for (String entry : List.of("index.html", "app.js", "app.css", "WEB-INF/web.xml",
+    for (String entry : List.of("index.html", "app.css", "js/client.js", "js/http.js",
+        "js/multipart.js", "js/resume.js", "js/types.js", "js/format.js", "js/page.js",
+        "js/uploads.js", "js/files.js", "js/thumbnails.js", "js/exif.js", "js/ui.js",
+        "WEB-INF/web.xml",
         "WEB-INF/classes/dev/directupload/web/AppListener.class")) {
       assertTrue(entries.contains(entry), entry + " missing from the WAR");
     }
