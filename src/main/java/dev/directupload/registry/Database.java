@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
@@ -126,6 +127,7 @@ public final class Database implements AutoCloseable {
   private volatile Status status = Status.notReady("connecting to the database and applying"
       + " the schema migrations");
   private volatile boolean closed;
+  private final AtomicInteger failedAttempts = new AtomicInteger();
 
   private Database(DataSource pool, boolean ownsPool, Duration retryDelay,
       Optional<String> password) {
@@ -236,6 +238,11 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** Attempts to connect and migrate that failed so far. */
+  int failedAttempts() {
+    return failedAttempts.get();
+  }
+
   /** Stops the start-up attempts and closes the pool when it is ours. */
   @Override
   public void close() {
@@ -297,10 +304,12 @@ public final class Database implements AutoCloseable {
     if (next.ready() || closed) {
       return;
     }
+    failedAttempts.incrementAndGet();
     if (!next.equals(before)) {
       LOG.log(System.Logger.Level.WARNING, "The database is not ready: "
-          + next.problem().orElseThrow() + "; trying again every " + retryDelay.toSeconds()
-          + " s");
+          + next.problem().orElseThrow() + "; trying again every "
+          + (retryDelay.toMillis() % 1000 == 0 ? retryDelay.toSeconds() + " s"
+              : retryDelay.toMillis() + " ms"));
     }
     try {
       starter.schedule(this::attempt, retryDelay.toMillis(), TimeUnit.MILLISECONDS);
