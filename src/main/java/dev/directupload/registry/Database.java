@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -18,6 +19,7 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 
 /**
@@ -121,6 +123,8 @@ public final class Database implements AutoCloseable {
   /** Closed with this object when the pool is ours (not the container's). */
   private final boolean ownsPool;
   private final Duration retryDelay;
+  /** Our own settings: migrations then open their own connections. */
+  private final Optional<Settings> settings;
   private final Optional<String> password;
   private final ScheduledExecutorService starter;
   private final DataSource gated;
@@ -129,12 +133,12 @@ public final class Database implements AutoCloseable {
   private volatile boolean closed;
   private final AtomicInteger failedAttempts = new AtomicInteger();
 
-  private Database(DataSource pool, boolean ownsPool, Duration retryDelay,
-      Optional<String> password) {
+  private Database(DataSource pool, Optional<Settings> settings, Duration retryDelay) {
     this.pool = pool;
-    this.ownsPool = ownsPool;
+    this.ownsPool = settings.isPresent();
+    this.settings = settings;
     this.retryDelay = retryDelay;
-    this.password = password;
+    this.password = settings.map(Settings::password).filter(p -> !p.isEmpty());
     this.gated = new GatedDataSource();
     this.starter = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread t = new Thread(runnable, "direct-upload-database-start");
@@ -146,8 +150,7 @@ public final class Database implements AutoCloseable {
 
   /** A pool of our own over {@code settings}; connects and migrates in the background. */
   public static Database start(Settings settings) {
-    return new Database(pool(settings), true, settings.retryDelay(),
-        settings.password().isEmpty() ? Optional.empty() : Optional.of(settings.password()));
+    return new Database(pool(settings), Optional.of(settings), settings.retryDelay());
   }
 
   /**
@@ -156,7 +159,7 @@ public final class Database implements AutoCloseable {
    */
   public static Database start(DataSource containerDataSource, Duration retryDelay) {
     return new Database(Objects.requireNonNull(containerDataSource, "containerDataSource"),
-        false, retryDelay, Optional.empty());
+        Optional.empty(), Objects.requireNonNull(retryDelay, "retryDelay"));
   }
 
   /**
@@ -272,13 +275,7 @@ public final class Database implements AutoCloseable {
         // A connection that opens proves the address and the login; Flyway takes its own.
         c.getMetaData();
       }
-      MigrateResult result = Flyway.configure(Database.class.getClassLoader())
-          .dataSource(pool)
-          .locations("classpath:db/migration")
-          .table(HISTORY_TABLE)
-          .failOnMissingLocations(true)
-          .load()
-          .migrate();
+      MigrateResult result = migrations().migrate();
       LOG.log(System.Logger.Level.INFO, "Database ready: schema version "
           + (result.targetSchemaVersion != null ? result.targetSchemaVersion
               : result.initialSchemaVersion) + " (" + result.migrationsExecuted
@@ -316,6 +313,27 @@ public final class Database implements AutoCloseable {
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // Closed meanwhile.
     }
+  }
+
+  /**
+   * Flyway over connections of its own when the settings are ours: without the pool's socket
+   * timeout, which would cut a long migration (an index built over millions of rows) after 30 s
+   * and have it retried forever. Over the container's data source, its settings apply.
+   */
+  private Flyway migrations() {
+    FluentConfiguration flyway = Flyway.configure(Database.class.getClassLoader())
+        .locations("classpath:db/migration")
+        .table(HISTORY_TABLE)
+        .failOnMissingLocations(true);
+    if (settings.isEmpty()) {
+      return flyway.dataSource(pool).load();
+    }
+    Settings s = settings.get();
+    return flyway.dataSource(s.url(), s.user().isEmpty() ? null : s.user(),
+            s.password().isEmpty() ? null : s.password())
+        .jdbcProperties(Map.of("socketTimeout", "0", "tcpKeepAlive", "true",
+            "ApplicationName", "direct-upload-migrations"))
+        .load();
   }
 
   private static SQLException sqlCause(Throwable e) {

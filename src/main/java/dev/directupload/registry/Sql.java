@@ -62,6 +62,11 @@ final class Sql {
   /** Runs one read outside a transaction (no BEGIN and COMMIT round trips). */
   <T> T read(String what, Work<T> work) {
     try (Connection c = dataSource.getConnection()) {
+      if (!c.getAutoCommit()) {
+        // A container's pool may hand out connections in manual commit: a read must not leave a
+        // transaction open on a connection that goes back to the pool.
+        c.setAutoCommit(true);
+      }
       return work.run(c);
     } catch (SQLException e) {
       throw unavailable(what, e);

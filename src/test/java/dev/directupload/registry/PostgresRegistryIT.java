@@ -142,6 +142,23 @@ class PostgresRegistryIT extends RegistryContract {
   }
 
   @Test
+  void nearMaxPendingEveryAdmissionCountsWhatOtherInstancesAdmitted() {
+    Registry registry = registry();
+    Limits limits = new Limits(20_000, 100, 0, 0); // a headroom of 2,000
+    // Other instances admitted 17,998 (their rows do not matter here, only the count).
+    execute("UPDATE totals SET pending = 17998 WHERE shard = 0");
+    assertEquals(Admission.ADMITTED, registry.addPending(
+        pending(id(1), "a", "user:a", 1, T0.plusSeconds(60)), limits, T0));
+    assertEquals(Admission.ADMITTED, registry.addPending(
+        pending(id(2), "a", "user:a", 1, T0.plusSeconds(60)), limits, T0),
+        "within the headroom now: counted exactly, and there is room");
+    execute("UPDATE totals SET pending = 20000 WHERE shard = 0");
+    assertEquals(Admission.FULL, registry.addPending(
+        pending(id(3), "a", "user:a", 1, T0.plusSeconds(60)), limits, T0),
+        "the estimate is younger than a second, yet near the limit the count is exact");
+  }
+
+  @Test
   void completingOnTwoInstancesAtOnceMakesOneFileAndOneEvent() throws Exception {
     Registry here = registry();
     Registry there = instance(secondInstance);
