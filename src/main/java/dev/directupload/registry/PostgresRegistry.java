@@ -54,10 +54,10 @@ import javax.sql.DataSource;
  *       quotas (bytes and files, completed and pending), under any concurrency and across
  *       instances: an admission locks the client's counter row, then the owner's, in that fixed
  *       order (every transaction that takes both does), checks and reserves with one
- *       {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE fits} each; an id admitted twice;
- *       {@link #pendingCount()} and {@link #completedCount()} (sums of 16 counter rows kept in
- *       every transaction, committed values at the moment of the read: 16 rows whatever the
- *       size of the table).
+ *       {@code INSERT ... ON CONFLICT DO UPDATE ... WHERE fits} each; an id is never admitted
+ *       twice; {@link #pendingCount()} and {@link #completedCount()} (sums of 16 counter rows
+ *       kept in every transaction, committed values at the moment of the read: 16 rows whatever
+ *       the size of the table).
  *   <li><b>{@code maxPending}, exact near the limit:</b> it protects the table, not fairness, and
  *       an exact global count on every presign would serialize the presigns of all instances.
  *       Each instance keeps an estimate of the pending total (read at most
@@ -66,8 +66,8 @@ import javax.sql.DataSource;
  *       a presign checks nothing global. Otherwise it locks one gate row, counts exactly and
  *       admits, so presigns near the limit are admitted one at a time, exactly. The limit can be
  *       exceeded only when other instances together admit more than the headroom within the
- *       estimate's age, e.g. with the default 100,000 and its headroom of 10,000, more than
- *       10,000 presigns a second. As in memory, a full registry first drops pending uploads
+ *       estimate's age: with a max-pending of 100,000 (a headroom of 10,000), more than 10,000
+ *       presigns within a second. As in memory, a full registry first drops pending uploads
  *       that expired (silently, without events or tombstones, like the in-memory registry), and
  *       never a live one.
  * </ul>
@@ -118,7 +118,7 @@ public final class PostgresRegistry implements Registry {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** True unless an import of an existing bucket is under way (see {@link #setKnowsEveryUpload}). */
+  /** True unless an import of a bucket is under way (see {@link #setKnowsEveryUpload}). */
   @Override
   public boolean knowsEveryUpload() {
     return knowsEveryUpload;

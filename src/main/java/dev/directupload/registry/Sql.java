@@ -81,7 +81,7 @@ final class Sql {
     }
   }
 
-  /** Serialization failure or deadlock: the database undid the transaction; trying again is safe. */
+  /** Serialization failure or deadlock: the database undid the transaction; safe to try again. */
   static boolean isRetryable(SQLException e) {
     for (SQLException s = e; s != null; s = s.getNextException()) {
       String state = s.getSQLState();
