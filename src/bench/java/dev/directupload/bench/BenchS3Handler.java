@@ -129,8 +129,15 @@ final class BenchS3Handler extends Handler.Abstract {
       throw S3Error.notImplemented(method + " / (ListBuckets and the like)");
     }
     int slash = path.indexOf('/', 1);
-    String bucketName = decode(slash < 0 ? path.substring(1) : path.substring(1, slash));
-    String key = slash < 0 ? "" : decode(path.substring(slash + 1));
+    String bucketName;
+    String key;
+    try {
+      bucketName = decode(slash < 0 ? path.substring(1) : path.substring(1, slash));
+      key = slash < 0 ? "" : decode(path.substring(slash + 1));
+    } catch (S3Error e) {
+      store.counted(Op.OTHER);
+      throw e;
+    }
     Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
     if (!store.bucket().equals(bucketName)) {
       store.counted(Op.OTHER);
@@ -145,7 +152,8 @@ final class BenchS3Handler extends Handler.Abstract {
       for (String name : query.getNames()) {
         String lower = name.toLowerCase(Locale.ROOT);
         boolean override = method.equals("GET") && lower.startsWith("response-");
-        if (!lower.startsWith("x-amz-") && !override) {
+        // x-amz-*: a presigned URL's signature; x-id: the operation's name, which some SDKs add
+        if (!lower.startsWith("x-amz-") && !lower.equals("x-id") && !override) {
           store.counted(Op.OTHER);
           throw S3Error.notImplemented(method + " ?" + name);
         }
