@@ -19,10 +19,10 @@ final class ContainerRoundTrip {
     HttpResponse<String> page = app.get("");
     assertEquals(200, page.statusCode(), label + ": page");
     assertTrue(page.body().contains("<title>direct-upload</title>"), label);
-    HttpResponse<String> script = app.get("app.js");
-    assertEquals(200, script.statusCode(), label + ": app.js");
+    HttpResponse<String> script = app.get("js/client.js");
+    assertEquals(200, script.statusCode(), label + ": js/client.js");
     assertTrue(script.headers().firstValue("Content-Type").orElse("").contains("javascript"),
-        label + ": app.js type " + script.headers().firstValue("Content-Type"));
+        label + ": js/client.js type " + script.headers().firstValue("Content-Type"));
     HttpResponse<String> health = app.get("api/health");
     assertEquals(200, health.statusCode(), label + ": " + health.body());
 

@@ -227,7 +227,7 @@ class UploadRoundTripIT {
     HttpResponse<String> page = app.get("");
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("<title>direct-upload</title>"));
-    assertEquals(200, app.get("app.js").statusCode());
+    assertEquals(200, app.get("js/client.js").statusCode());
     assertEquals(404, app.get("WEB-INF/web.xml").statusCode());
     String csp = page.headers().firstValue("Content-Security-Policy").orElseThrow();
     assertTrue(csp.contains("connect-src 'self' " + store.endpoint()), csp);
