@@ -9,7 +9,7 @@ public final class InvalidSettingException extends RuntimeException {
 
   private final String name;
 
-  InvalidSettingException(String name, String message) {
+  public InvalidSettingException(String name, String message) {
     super("Invalid setting '" + Settings.PROPERTY_PREFIX + name + "' (env "
         + SettingSource.environmentName(name) + "): " + message);
     this.name = name;

@@ -45,6 +45,22 @@ import java.util.regex.Pattern;
  * @param checkpointInterval how often the index is written to a checkpoint in the bucket (when it
  *     changed and no instance wrote one meanwhile), so that a start reads one object instead of
  *     one per file; zero writes none
+ * @param databaseUrl a PostgreSQL JDBC URL: the registry lives there instead of in the heap
+ * @param databaseUser the database login; empty: the URL's
+ * @param databasePassword its password; never logged
+ * @param databasePoolSize connections each instance keeps open
+ * @param databaseJndi the JNDI name of a {@code DataSource} the container provides, instead of
+ *     {@code databaseUrl}
+ * @param webhookUrl where events are POSTed (Standard Webhooks); empty: no events
+ * @param webhookSecret {@code whsec_} and base64 of at least 24 bytes: signs webhooks and the
+ *     pre-create hook's calls; never logged
+ * @param webhookScanInterval how often the outbox is looked at for events to send again (and
+ *     those of instances that stopped)
+ * @param preCreateHookUrl asked before each upload is signed whether it may be; empty: no hook
+ * @param preCreateHookTimeout how long the hook may take to answer
+ * @param preCreateHookHeaders request headers passed on to the hook (lower-case)
+ * @param ownerQuotaBytes bytes one owner may hold, completed and pending; 0: no limit
+ * @param ownerQuotaFiles files one owner may hold, completed and pending; 0: no limit
  */
 public record Settings(
     String bucket,
@@ -68,7 +84,20 @@ public record Settings(
     Duration indexRefresh,
     boolean writeOnce,
     Duration bodyTimeout,
-    Duration checkpointInterval) {
+    Duration checkpointInterval,
+    Optional<String> databaseUrl,
+    String databaseUser,
+    String databasePassword,
+    int databasePoolSize,
+    Optional<String> databaseJndi,
+    Optional<URI> webhookUrl,
+    Optional<String> webhookSecret,
+    Duration webhookScanInterval,
+    Optional<URI> preCreateHookUrl,
+    Duration preCreateHookTimeout,
+    List<String> preCreateHookHeaders,
+    long ownerQuotaBytes,
+    long ownerQuotaFiles) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -129,15 +158,28 @@ public record Settings(
   public static final Duration DEFAULT_STORAGE_TIMEOUT = Duration.ofSeconds(30);
   public static final Duration DEFAULT_INDEX_REFRESH = Duration.ofSeconds(10);
 
+  public static final int DEFAULT_DATABASE_POOL_SIZE = 10;
+  public static final Duration DEFAULT_WEBHOOK_SCAN_INTERVAL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_PRE_CREATE_HOOK_TIMEOUT = Duration.ofSeconds(5);
+  private static final Pattern JNDI_NAME = Pattern.compile("[A-Za-z0-9_./:-]{1,200}");
+  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9a-z-]{1,100}");
+
   public Settings {
     allowedTypes = List.copyOf(allowedTypes);
     allowedOrigins = List.copyOf(allowedOrigins);
+    preCreateHookHeaders = List.copyOf(preCreateHookHeaders);
+  }
+
+  /** What {@link #describe} says: a record's own text would show the passwords and secret. */
+  @Override
+  public String toString() {
+    return "Settings[" + describe() + "]";
   }
 
   /** Reads and validates every setting; the first bad one stops start-up with its name. */
   public static Settings load(SettingSource source) {
     Reader r = new Reader(source);
-    return new Settings(
+    Settings settings = new Settings(
         r.required("bucket", Settings::bucket),
         r.optional("endpoint", Settings::endpoint),
         r.optional("region", Settings::region),
@@ -159,7 +201,30 @@ public record Settings(
         r.value("index-refresh", DEFAULT_INDEX_REFRESH, Settings::indexRefresh),
         r.value("write-once", true, Settings::bool),
         r.value("body-timeout", DEFAULT_BODY_TIMEOUT, Settings::bodyTimeout),
-        r.value("checkpoint-interval", DEFAULT_CHECKPOINT_INTERVAL, Settings::checkpointInterval));
+        r.value("checkpoint-interval", DEFAULT_CHECKPOINT_INTERVAL, Settings::checkpointInterval),
+        r.optional("database-url", Settings::databaseUrl),
+        r.value("database-user", "", v -> v),
+        r.value("database-password", "", v -> v),
+        r.value("database-pool-size", DEFAULT_DATABASE_POOL_SIZE, Settings::poolSize),
+        r.optional("database-jndi", Settings::jndiName),
+        r.optional("webhook-url", Settings::hookUrl),
+        r.optional("webhook-secret", Settings::webhookSecret),
+        r.value("webhook-scan-interval", DEFAULT_WEBHOOK_SCAN_INTERVAL, Settings::scanInterval),
+        r.optional("pre-create-hook-url", Settings::hookUrl),
+        r.value("pre-create-hook-timeout", DEFAULT_PRE_CREATE_HOOK_TIMEOUT, Settings::hookTimeout),
+        r.value("pre-create-hook-headers", List.of(), Settings::headerNames),
+        r.value("owner-quota-bytes", 0L, Settings::quotaBytes),
+        r.value("owner-quota-files", 0L, Settings::quotaFiles));
+    if (settings.databaseUrl.isPresent() && settings.databaseJndi.isPresent()) {
+      throw new InvalidSettingException("database-jndi", "expected either database-url or"
+          + " database-jndi, not both");
+    }
+    if ((settings.webhookUrl.isPresent() || settings.preCreateHookUrl.isPresent())
+        && settings.webhookSecret.isEmpty()) {
+      throw new InvalidSettingException("webhook-secret", "required when webhook-url or"
+          + " pre-create-hook-url is set: it signs what is sent there");
+    }
+    return settings;
   }
 
   /** True when a browser may upload this lower-case media type. */
@@ -197,7 +262,17 @@ public record Settings(
         + ", index-refresh=" + (indexRefresh.isZero() ? "off" : indexRefresh)
         + ", write-once=" + writeOnce
         + ", body-timeout=" + bodyTimeout
-        + ", checkpoint-interval=" + (checkpointInterval.isZero() ? "off" : checkpointInterval);
+        + ", checkpoint-interval=" + (checkpointInterval.isZero() ? "off" : checkpointInterval)
+        + ", registry=" + (databaseJndi.map(j -> "PostgreSQL via JNDI " + j)
+            .orElse(databaseUrl.map(u -> "PostgreSQL at " + withoutParameters(u)
+                + " (pool " + databasePoolSize + (databaseUser.isEmpty() ? "" : ", user "
+                + databaseUser) + ")").orElse("in memory")))
+        + ", webhook-url=" + webhookUrl.map(URI::toString).orElse("(none)")
+        + ", pre-create-hook-url=" + preCreateHookUrl.map(u -> u + " (timeout "
+            + preCreateHookTimeout + ", headers " + String.join(",", preCreateHookHeaders)
+            + ")").orElse("(none)")
+        + ", owner-quota-bytes=" + (ownerQuotaBytes == 0 ? "none" : ByteSize.format(ownerQuotaBytes))
+        + ", owner-quota-files=" + (ownerQuotaFiles == 0 ? "none" : ownerQuotaFiles);
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -374,6 +449,114 @@ public record Settings(
       throw new IllegalArgumentException("expected PT0S (off) or PT1S..PT1H but was " + d);
     }
     return d;
+  }
+
+  /** A JDBC URL may carry a password as a parameter: never show those. */
+  private static String withoutParameters(String url) {
+    int query = url.indexOf('?');
+    return query < 0 ? url : url.substring(0, query) + "?...";
+  }
+
+  private static Optional<String> databaseUrl(String v) {
+    if (!v.startsWith("jdbc:postgresql:")) {
+      throw new IllegalArgumentException("expected a PostgreSQL JDBC URL such as"
+          + " jdbc:postgresql://db.example:5432/uploads but it starts with '"
+          + (v.length() > 16 ? v.substring(0, 16) + "..." : v) + "'");
+    }
+    return Optional.of(v);
+  }
+
+  private static int poolSize(String v) {
+    int n = wholeNumber(v, 1);
+    if (n > 1000) {
+      throw new IllegalArgumentException("expected 1..1000 connections but was " + n);
+    }
+    return n;
+  }
+
+  private static Optional<String> jndiName(String v) {
+    if (!JNDI_NAME.matcher(v).matches()) {
+      throw new IllegalArgumentException("expected a JNDI name such as jdbc/uploads or"
+          + " java:comp/env/jdbc/uploads but was '" + v + "'");
+    }
+    return Optional.of(v);
+  }
+
+  private static Optional<URI> hookUrl(String v) {
+    Optional<URI> url = endpoint(v);
+    if (url.get().getRawFragment() != null) {
+      throw new IllegalArgumentException("expected a URL without a #fragment but was '" + v + "'");
+    }
+    return url;
+  }
+
+  /** Checked for its form only here (the events package parses it); never echoed. */
+  private static Optional<String> webhookSecret(String v) {
+    if (!v.startsWith("whsec_")) {
+      throw new IllegalArgumentException("expected whsec_ followed by base64 of at least 24"
+          + " random bytes (e.g. from openssl rand -base64 32)");
+    }
+    byte[] key;
+    try {
+      key = java.util.Base64.getDecoder().decode(v.substring(6));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("expected whsec_ followed by base64, but what follows"
+          + " whsec_ is not base64");
+    }
+    if (key.length < 24) {
+      throw new IllegalArgumentException("expected at least 24 random bytes after whsec_ but"
+          + " found " + key.length);
+    }
+    return Optional.of(v);
+  }
+
+  private static Duration scanInterval(String v) {
+    Duration d = duration(v);
+    if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofMinutes(10)) > 0) {
+      throw new IllegalArgumentException("expected PT1S..PT10M but was " + d);
+    }
+    return d;
+  }
+
+  private static Duration hookTimeout(String v) {
+    Duration d = duration(v);
+    if (d.compareTo(Duration.ofMillis(100)) < 0 || d.compareTo(Duration.ofSeconds(30)) > 0) {
+      throw new IllegalArgumentException("expected PT0.1S..PT30S but was " + d);
+    }
+    return d;
+  }
+
+  private static List<String> headerNames(String v) {
+    List<String> names = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String name = part.trim().toLowerCase(Locale.ROOT);
+      if (name.isEmpty()) {
+        continue;
+      }
+      if (!HEADER_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("expected header names such as Cookie,Authorization"
+            + " but found '" + part.trim() + "'");
+      }
+      names.add(name);
+    }
+    return names;
+  }
+
+  private static long quotaBytes(String v) {
+    return v.trim().equals("0") ? 0 : byteSize(v, 1, Long.MAX_VALUE, "0 means no quota");
+  }
+
+  private static long quotaFiles(String v) {
+    try {
+      long n = Long.parseLong(v.trim());
+      if (n < 0) {
+        throw new IllegalArgumentException("expected 0 (no quota) or more files but was " + n);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("expected a whole number of files but was '" + v + "'",
+          e);
+    }
   }
 
   private static Duration checkpointInterval(String v) {

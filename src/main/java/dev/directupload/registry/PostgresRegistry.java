@@ -120,6 +120,11 @@ public final class PostgresRegistry implements Registry {
 
   /** True unless an import of a bucket is under way (see {@link #setKnowsEveryUpload}). */
   @Override
+  public boolean isShared() {
+    return true;
+  }
+
+  @Override
   public boolean knowsEveryUpload() {
     return knowsEveryUpload;
   }

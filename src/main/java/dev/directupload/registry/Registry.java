@@ -21,9 +21,17 @@ public interface Registry {
 
   /**
    * True when an upload this registry does not know exists nowhere, as with a database that
-   * every instance shares: a miss needs no look in the bucket.
+   * every instance shares once it holds the bucket's files: a miss needs no look in the bucket.
    */
   boolean knowsEveryUpload();
+
+  /**
+   * True when the registry outlives this instance and every instance shares it (a database):
+   * then nothing about uploads needs recording in the bucket for others or for a restart.
+   */
+  default boolean isShared() {
+    return false;
+  }
 
   /**
    * Adds a freshly signed upload if {@code limits} allow it, checking and reserving in one step:

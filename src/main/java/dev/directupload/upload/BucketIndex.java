@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -112,7 +111,13 @@ public final class BucketIndex implements IndexSource {
    * Reads the bucket into the registry; throws {@link StorageException} when the store fails
    * (what was read stays, and the caller tries again).
    */
-  public Outcome load() {
+  @Override
+  public void load() {
+    loadAndSay();
+  }
+
+  /** {@link #load}, and what it did. */
+  public Outcome loadAndSay() {
     long start = System.nanoTime();
     loading = true;
     try {
@@ -153,7 +158,7 @@ public final class BucketIndex implements IndexSource {
       List<String> changed = new ArrayList<>();
       List<CompletableFuture<Void>> heads = new ArrayList<>();
       for (CompletableFuture<RangeResult> listing : listings) {
-        RangeResult result = join(listing);
+        RangeResult result = StoreCalls.join(listing);
         listed += result.listed;
         trusted += result.trusted;
         changed.addAll(result.changed);
@@ -161,7 +166,7 @@ public final class BucketIndex implements IndexSource {
           heads.add(CompletableFuture.runAsync(() -> readOne(key), pool));
         }
       }
-      heads.forEach(BucketIndex::join);
+      heads.forEach(StoreCalls::join);
       if (!changed.isEmpty()) {
         LOG.log(System.Logger.Level.WARNING, changed.size() + " object(s) have another size or"
             + " ETag than when they were verified, and are not listed: "
@@ -268,8 +273,8 @@ public final class BucketIndex implements IndexSource {
     if (upload.isEmpty()) {
       return; // not written through this application
     }
-    if (!ObjectChecks.expectedServingHeaders(upload.get().contentType())
-        .equals(object.get().servingHeaders())) {
+    if (ObjectChecks.unsignedServingHeaders(upload.get().contentType(),
+        object.get().servingHeaders()).isPresent()) {
       LOG.log(System.Logger.Level.WARNING, "Not listing " + key + ": it was stored with headers"
           + " that were not signed (" + object.get().servingHeaders().keySet() + ")");
       return;
@@ -291,6 +296,7 @@ public final class BucketIndex implements IndexSource {
    * Writes a checkpoint when the registry changed since the last one and no instance over the
    * bucket wrote one within {@code checkpoint-interval}; returns whether it wrote one.
    */
+  @Override
   public boolean checkpointIfDue() {
     if (loading || interval().isZero() || registry.changeCount() == checkpointedChanges) {
       return false;
@@ -342,17 +348,6 @@ public final class BucketIndex implements IndexSource {
   static String idOf(String key) {
     int end = key.lastIndexOf('/');
     return key.substring(key.lastIndexOf('/', end - 1) + 1, Math.max(end, 0));
-  }
-
-  private static <T> T join(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof StorageException s) {
-        throw s;
-      }
-      throw e;
-    }
   }
 
   private static java.util.concurrent.ThreadFactory daemons() {

@@ -1,5 +1,6 @@
 package dev.directupload.upload;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,9 +10,10 @@ import java.util.Map;
  * @param client who their pending uploads and rate limits count against: the user, or for
  *     anonymous callers their network (an IPv4 address, an IPv6 /64), so that one caller can
  *     never use up everyone's room
- * @param headers request headers a pre-create hook may be shown, names lower-case
+ * @param headers request headers a pre-create hook is shown (the ones it asks for), names
+ *     lower-case, each with its values
  */
-public record Caller(String owner, String client, Map<String, String> headers) {
+public record Caller(String owner, String client, Map<String, List<String>> headers) {
 
   public Caller {
     headers = Map.copyOf(headers);
@@ -28,7 +30,7 @@ public record Caller(String owner, String client, Map<String, String> headers) {
   }
 
   /** The same caller with these headers for the pre-create hook. */
-  public Caller withHeaders(Map<String, String> shown) {
+  public Caller withHeaders(Map<String, List<String>> shown) {
     return new Caller(owner, client, shown);
   }
 }

@@ -15,6 +15,7 @@ public enum ErrorCode {
   INVALID_CHECKSUM(400, "The checksum is not a base64 SHA-256 digest."),
   FORBIDDEN_ORIGIN(403, "Requests from this page's origin are not allowed."),
   FORBIDDEN_USER(403, "This user name cannot use the API."),
+  REJECTED_BY_HOOK(403, "The application refused this upload."),
   NOT_FOUND(404, "Not found."),
   METHOD_NOT_ALLOWED(405, "This method is not allowed here."),
   NOT_UPLOADED(409, "The file is not in storage yet."),
@@ -32,6 +33,8 @@ public enum ErrorCode {
   TOO_MANY_PENDING(503, "Too many uploads are in progress; try again shortly."),
   STORAGE_UNAVAILABLE(503, "The storage is not available right now; try again shortly."),
   INDEX_LOADING(503, "The file list is still loading after a start; try again shortly."),
+  DATABASE_UNAVAILABLE(503, "The database is not available right now; try again shortly."),
+  HOOK_UNAVAILABLE(503, "The application could not be asked whether this upload may happen."),
   INTERNAL_ERROR(500, "Something went wrong on our side.");
 
   private final int httpStatus;

@@ -39,4 +39,16 @@ public interface IndexSource {
    * reached yet, now added to the registry; empty otherwise.
    */
   Optional<Upload> recall(String id);
+
+  /**
+   * Reads the source into the registry; throws when it cannot get on (the store or the
+   * database failed), and is called again after a pause.
+   */
+  default void load() {
+  }
+
+  /** Writes a checkpoint of the registry when one is due; true when it did. */
+  default boolean checkpointIfDue() {
+    return false;
+  }
 }

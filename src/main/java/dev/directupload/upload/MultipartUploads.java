@@ -55,7 +55,7 @@ final class MultipartUploads {
     this.rules = rules;
     this.records = new MultipartRecords(store, settings.keyPrefix());
     this.clock = clock;
-    this.recordsInBucket = !registry.knowsEveryUpload();
+    this.recordsInBucket = !registry.isShared();
     this.severalInstances = recordsInBucket && !settings.indexRefresh().isZero();
   }
 

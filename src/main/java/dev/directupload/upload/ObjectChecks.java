@@ -59,16 +59,37 @@ final class ObjectChecks {
       return Optional.of("the object carries metadata that was not signed or differs from it ("
           + String.join(", ", names.stream().map(n -> "x-amz-meta-" + n).toList()) + ")");
     }
-    Map<String, String> expected = expectedServingHeaders(upload.contentType());
-    if (!expected.equals(object.servingHeaders())) {
-      TreeSet<String> names = new TreeSet<>(object.servingHeaders().keySet());
-      names.addAll(expected.keySet());
-      names.removeIf(n -> expected.get(n) != null
-          && expected.get(n).equals(object.servingHeaders().get(n)));
-      return Optional.of("the object was stored with headers that were not signed ("
-          + String.join(", ", names) + ")");
+    Optional<String> headers = unsignedServingHeaders(upload.contentType(),
+        object.servingHeaders());
+    return headers.map(names -> "the object was stored with headers that were not signed ("
+        + names + ")");
+  }
+
+  /**
+   * The stored headers that change how the object is served and were not signed, named; empty
+   * when there are none. A {@code Cache-Control} that only forbids caching passes: browsers add
+   * one of their own to a PUT (a reload, or developer tools with the cache off), and it can only
+   * make the object served fresher; one that lets it be cached, or for longer, does not.
+   */
+  static Optional<String> unsignedServingHeaders(String contentType, Map<String, String> stored) {
+    Map<String, String> expected = expectedServingHeaders(contentType);
+    TreeSet<String> names = new TreeSet<>(stored.keySet());
+    names.addAll(expected.keySet());
+    names.removeIf(n -> (expected.get(n) != null && expected.get(n).equals(stored.get(n)))
+        || (n.equals("cache-control") && expected.get(n) == null
+            && onlyForbidsCaching(stored.get(n))));
+    return names.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", names));
+  }
+
+  private static boolean onlyForbidsCaching(String cacheControl) {
+    for (String directive : cacheControl.toLowerCase(java.util.Locale.ROOT).split(",")) {
+      String d = directive.trim().replace(" ", "");
+      if (!(d.isEmpty() || d.equals("no-cache") || d.equals("no-store") || d.equals("max-age=0")
+          || d.equals("must-revalidate") || d.equals("private") || d.equals("no-transform"))) {
+        return false;
+      }
     }
-    return Optional.empty();
+    return true;
   }
 
   /**

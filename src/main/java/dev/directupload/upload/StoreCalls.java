@@ -36,6 +36,21 @@ final class StoreCalls {
     }
   }
 
+  /**
+   * The value of a task run on a pool of ours, with a failure inside it thrown as it was thrown
+   * (a {@link StorageException} stays one), not wrapped.
+   */
+  static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw e;
+    }
+  }
+
   @FunctionalInterface
   interface StorageCall<T> {
     T run();

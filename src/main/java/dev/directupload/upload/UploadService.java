@@ -4,12 +4,15 @@ import static dev.directupload.upload.StoreCalls.guard;
 
 import dev.directupload.config.ByteSize;
 import dev.directupload.config.Settings;
+import dev.directupload.events.PreCreateHook;
 import dev.directupload.registry.Admission;
 import dev.directupload.registry.BadCursorException;
+import dev.directupload.registry.Changed;
 import dev.directupload.registry.FilePage;
 import dev.directupload.registry.Limits;
 import dev.directupload.registry.MultipartPlan;
 import dev.directupload.registry.Registry;
+import dev.directupload.registry.RegistryUnavailableException;
 import dev.directupload.registry.Tombstone;
 import dev.directupload.registry.Upload;
 import dev.directupload.registry.Usage;
@@ -61,6 +64,8 @@ public final class UploadService {
   public static final int DEFAULT_PAGE_SIZE = 50;
   /** How long a look at the store answers health checks. */
   static final Duration HEALTH_CACHE = Duration.ofSeconds(5);
+  /** S3's limit on user metadata, names and values together. */
+  static final int MAX_METADATA_BYTES = 2048;
   /** Expired uploads settled per housekeeping round: a backlog is worked off round by round. */
   static final int EXPIRY_BATCH = 1000;
 
@@ -86,6 +91,9 @@ public final class UploadService {
   private final ObjectChecks checks;
   private final StoreLookups lookups;
   private final IndexSource index;
+  private final Optional<PreCreateHook> preCreateHook;
+  private final UploadEvents events;
+  private final UploadObserver observer;
   private volatile DateFolder lastDateFolder;
   private volatile StoreCheck lastStoreCheck;
 
@@ -97,19 +105,29 @@ public final class UploadService {
   /** Over a registry that {@code index} fills after a start, while the app already answers. */
   public UploadService(Settings settings, ObjectStore store, Registry registry, Clock clock,
       IndexSource index) {
+    this(settings, store, registry, clock, index, Integrations.NONE);
+  }
+
+  /** With the hooks and events of {@code integrations}. */
+  public UploadService(Settings settings, ObjectStore store, Registry registry, Clock clock,
+      IndexSource index, Integrations integrations) {
     this.index = index;
+    this.preCreateHook = integrations.preCreateHook();
+    this.observer = integrations.observer();
+    this.events = new UploadEvents(integrations.webhooks(), this::publicUrl);
     this.settings = settings;
     this.store = store;
     this.registry = registry;
     this.rules = new UploadRules(settings);
     this.cors = new CorsCheck(settings, store, clock);
     this.clock = clock;
-    this.limits = new Limits(settings.maxPending(), settings.maxPendingPerUser(), 0, 0);
-    this.changes = registry.knowsEveryUpload() || settings.indexRefresh().isZero()
+    this.limits = new Limits(settings.maxPending(), settings.maxPendingPerUser(),
+        settings.ownerQuotaBytes(), settings.ownerQuotaFiles());
+    this.changes = registry.isShared() || settings.indexRefresh().isZero()
         ? Optional.empty()
         : Optional.of(new ChangeRecords(store, settings.keyPrefix(), clock.instant()));
     this.multipart = new MultipartUploads(settings, store, registry, rules, clock);
-    this.deletions = registry.knowsEveryUpload() ? Optional.empty()
+    this.deletions = registry.isShared() ? Optional.empty()
         : Optional.of(new DeletionRecords(store, settings.keyPrefix()));
     this.storedUploads = new StoredUploads(rules);
     this.checks = new ObjectChecks(settings, store, new ContentSniffer());
@@ -134,11 +152,12 @@ public final class UploadService {
           + " SHA-256; send checksumSha256 with each part instead of for the whole file.");
     }
 
+    String owner = caller.owner();
+    Map<String, String> extra = askHook(caller, filename, contentType, size);
     Instant now = clock.instant();
     String id = UploadIds.next(now);
-    String owner = caller.owner();
     String key = folderOf(owner, id, now) + UploadRules.keySafeName(filename);
-    Map<String, String> extra = Map.of();
+    requireMetadataFits(StoredUploads.metadata(id, filename, owner, extra));
     Instant expiresAt = now.plus(settings.urlExpiry()).plus(PENDING_GRACE);
     if (isMultipart) {
       Upload upload = new Upload(id, owner, caller.client(), key, filename, contentType, size,
@@ -146,6 +165,7 @@ public final class UploadService {
           Optional.of(MultipartPlan.of(size, settings)));
       admit(upload, now);
       multipart.signed(upload);
+      observer.presigned(caller, upload);
       return new PresignedUpload(upload, Optional.empty());
     }
     PresignedPut put = guard(() -> store.presignPut(new PutSpec(key, contentType, size, checksum,
@@ -155,7 +175,45 @@ public final class UploadService {
     Upload upload = new Upload(id, owner, caller.client(), key, filename, contentType, size,
         checksum, extra, now, expiresAt, Optional.empty(), Optional.empty(), Optional.empty());
     admit(upload, now);
+    observer.presigned(caller, upload);
     return new PresignedUpload(upload, Optional.of(put));
+  }
+
+  /**
+   * What the host application says about this upload, when a pre-create hook is set: the extra
+   * metadata it wants stored with the object, or a refusal in its own words and status.
+   */
+  private Map<String, String> askHook(Caller caller, String filename, String contentType,
+      long size) {
+    if (preCreateHook.isEmpty()) {
+      return Map.of();
+    }
+    PreCreateHook.Decision decision = preCreateHook.get().decide(
+        new PreCreateHook.Request(caller.owner(), filename, contentType, size),
+        name -> caller.headers().getOrDefault(name, List.of()));
+    if (decision instanceof PreCreateHook.Decision.Allow allow) {
+      return allow.metadata();
+    }
+    if (decision instanceof PreCreateHook.Decision.Reject reject) {
+      throw ApiException.rejectedByHook(reject.status(), reject.message());
+    }
+    PreCreateHook.Decision.Unavailable unavailable = (PreCreateHook.Decision.Unavailable) decision;
+    LOG.log(System.Logger.Level.WARNING, "Pre-create hook unavailable: " + unavailable.reason());
+    throw new ApiException(ErrorCode.HOOK_UNAVAILABLE, "The application could not be asked"
+        + " whether this upload may happen; try again shortly.");
+  }
+
+  /** S3 refuses more than 2 KiB of user metadata in all (names and values). */
+  private static void requireMetadataFits(Map<String, String> metadata) {
+    int bytes = 0;
+    for (Map.Entry<String, String> pair : metadata.entrySet()) {
+      bytes += pair.getKey().length() + pair.getValue().length();
+    }
+    if (bytes > MAX_METADATA_BYTES) {
+      throw new ApiException(ErrorCode.INVALID_FILENAME, "The file's name and the metadata"
+          + " stored with it take " + bytes + " bytes, more than the " + MAX_METADATA_BYTES
+          + " S3 allows; choose a shorter name.");
+    }
   }
 
   /** Adds the new pending upload, or says which limit stopped it. */
@@ -247,11 +305,15 @@ public final class UploadService {
     }
     Instant at = object.lastModified();
     Optional<String> etag = object.etag();
-    Upload completed = registry.markCompleted(id, at, etag).orElseThrow(() -> notFound(id));
+    Changed changed = registry.markCompleted(id, at, etag,
+        events.completed(upload.completed(at, etag), clock.instant()));
+    Upload completed = changed.upload().orElseThrow(() -> notFound(id));
+    events.announce(changed.recorded());
     if (upload.multipart().isPresent()) {
       multipart.forget(upload);
     }
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
+    observer.completed(caller, completed);
     return completed;
   }
 
@@ -278,8 +340,10 @@ public final class UploadService {
       store.delete(upload.key());
       return null;
     });
-    registry.remove(id, tombstone);
+    Changed changed = registry.remove(id, tombstone, events.deleted(upload, clock.instant()));
+    events.announce(changed.recorded());
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
+    observer.deleted(caller, upload);
   }
 
   /** Records in the bucket that the id is deleted while its URL could write the object again. */
@@ -310,7 +374,13 @@ public final class UploadService {
 
   /** Where the index stands, for {@code api/health}. */
   public IndexStatus indexStatus() {
-    return new IndexStatus(index.isLoading(), registry.completedCount(), index.problem());
+    int files;
+    try {
+      files = registry.completedCount();
+    } catch (RegistryUnavailableException e) {
+      files = 0;
+    }
+    return new IndexStatus(index.isLoading(), files, index.problem());
   }
 
   /** A page of the owner's completed files, newest first. */
@@ -383,14 +453,20 @@ public final class UploadService {
    * public origin) may upload to it.
    */
   public Health health(String requestOrigin) {
+    int completed;
+    int pending;
+    try {
+      completed = registry.completedCount();
+      pending = registry.pendingCount();
+    } catch (RegistryUnavailableException e) {
+      return new Health(false, Optional.of(e.getMessage()), 0, 0, Optional.empty());
+    }
     Optional<String> problem = storeProblem();
     if (problem.isPresent()) {
-      return new Health(false, problem, registry.completedCount(), registry.pendingCount(),
-          Optional.empty());
+      return new Health(false, problem, completed, pending, Optional.empty());
     }
     String origin = settings.publicOrigin().orElse(requestOrigin);
-    return new Health(true, Optional.empty(), registry.completedCount(), registry.pendingCount(),
-        cors.check(origin));
+    return new Health(true, Optional.empty(), completed, pending, cors.check(origin));
   }
 
   /**
@@ -443,9 +519,14 @@ public final class UploadService {
             && ObjectChecks.difference(upload, object.get()).isEmpty()
             && checks.deepProblem(upload).isEmpty();
         if (good) {
-          registry.markCompleted(upload.id(), object.get().lastModified(), object.get().etag());
+          Instant at = object.get().lastModified();
+          Optional<String> etag = object.get().etag();
+          Changed changed = registry.markCompleted(upload.id(), at, etag,
+              events.completed(upload.completed(at, etag), clock.instant()));
+          events.announce(changed.recorded());
           changes.ifPresent(c ->
               c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
+          observer.expired(upload, true);
         } else {
           if (upload.multipart().isPresent()) {
             multipart.abort(upload);
@@ -453,7 +534,10 @@ public final class UploadService {
           if (object.isPresent()) {
             store.delete(upload.key());
           }
-          registry.removeIfPending(upload.id(), null);
+          Changed changed = registry.removeIfPending(upload.id(), null,
+              events.expired(upload, clock.instant()));
+          events.announce(changed.recorded());
+          observer.expired(upload, false);
         }
       } catch (StorageException e) {
         LOG.log(System.Logger.Level.WARNING, "Could not settle expired upload " + upload.id()
@@ -617,7 +701,11 @@ public final class UploadService {
       return Optional.empty();
     }
     adoptOrDelete(stored.get());
-    registry.addCompleted(stored.get());
+    if (registry.addCompleted(stored.get())) {
+      // Perhaps nobody called complete: the instance that signed it lost it (a restart), or the
+      // client completes here. The event's id is the upload's, so a copy is dropped downstream.
+      events.publish(events.completed(stored.get(), now));
+    }
     // The instance that signed it holds it as pending until it hears: told even when this one
     // had just read the object in by itself (its start's listing), which tells nobody.
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.COMPLETED, stored.get().key(), now));

@@ -1,6 +1,7 @@
 package dev.directupload.web;
 
 import com.google.gson.JsonElement;
+import dev.directupload.registry.RegistryUnavailableException;
 import dev.directupload.upload.ApiException;
 import dev.directupload.upload.ErrorCode;
 import jakarta.servlet.AsyncContext;
@@ -45,6 +46,14 @@ abstract class ApiServlet extends HttpServlet {
     } catch (ApiException e) {
       if (!resp.isCommitted()) {
         Json.writeError(resp, e);
+      }
+    } catch (RegistryUnavailableException e) {
+      // The database is down or not ready: the client may try again; the log has the cause.
+      LOG.log(System.Logger.Level.WARNING, "Database unavailable in " + req.getMethod() + " "
+          + req.getRequestURI() + ": " + e.getMessage(), e.getCause());
+      if (!resp.isCommitted()) {
+        Json.writeError(resp, new ApiException(ErrorCode.DATABASE_UNAVAILABLE,
+            "The database is not available right now; try again shortly."));
       }
     } catch (RuntimeException e) {
       // A bug, not a client's mistake: the log gets everything, the client nothing it could use.

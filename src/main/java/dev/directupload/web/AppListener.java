@@ -3,26 +3,54 @@ package dev.directupload.web;
 import dev.directupload.config.InvalidSettingException;
 import dev.directupload.config.SettingSource;
 import dev.directupload.config.Settings;
+import dev.directupload.events.BucketOutbox;
+import dev.directupload.events.EventRecorder;
+import dev.directupload.events.Outbox;
+import dev.directupload.events.PreCreateHook;
+import dev.directupload.events.WebhookDeliverer;
+import dev.directupload.events.WebhookSigner;
+import dev.directupload.registry.BucketImports;
+import dev.directupload.registry.Database;
 import dev.directupload.registry.MemoryRegistry;
+import dev.directupload.registry.PostgresOutbox;
+import dev.directupload.registry.PostgresRegistry;
+import dev.directupload.registry.Registry;
 import dev.directupload.storage.S3ObjectStore;
+import dev.directupload.upload.BucketImport;
 import dev.directupload.upload.BucketIndex;
+import dev.directupload.upload.IndexSource;
+import dev.directupload.upload.Integrations;
+import dev.directupload.upload.UploadObserver;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.HttpConstraintElement;
+import jakarta.servlet.HttpMethodConstraintElement;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import jakarta.servlet.ServletRegistration;
 import jakarta.servlet.ServletSecurityElement;
 import jakarta.servlet.annotation.ServletSecurity;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
+import javax.sql.DataSource;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /**
- * The composition root: reads the settings, builds storage, index and service, and registers the
- * servlets with their dependencies. Everything it starts it stops in {@link #contextDestroyed}.
+ * The composition root: reads the settings, builds storage, registry, events and service, and
+ * registers the servlets with their dependencies. Everything it starts it stops in
+ * {@link #contextDestroyed}, last started first.
  *
  * <p>Declared in {@code WEB-INF/web.xml} rather than with {@code @WebListener}: the WAR then
  * needs no annotation scanning, so it starts the same on a Jetty without {@code ee10-annotations}
@@ -31,9 +59,8 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 public final class AppListener implements ServletContextListener {
   private static final System.Logger LOG = System.getLogger(AppListener.class.getName());
 
-  private DefaultCredentialsProvider credentials;
-  private S3ObjectStore store;
-  private Housekeeping housekeeping;
+  /** What to close when the application stops, last opened first. */
+  private final Deque<AutoCloseable> opened = new ArrayDeque<>();
 
   @Override
   public void contextInitialized(ServletContextEvent event) {
@@ -46,17 +73,52 @@ public final class AppListener implements ServletContextListener {
       throw e;
     }
     LOG.log(System.Logger.Level.INFO, "direct-upload starting with " + settings.describe());
+    Clock clock = Clock.systemUTC();
+    String instance = instanceId();
 
     // Credentials only ever come from the AWS chain: environment, system properties, profile,
     // container or instance role. They are never logged and never reach the page.
-    credentials = DefaultCredentialsProvider.builder().build();
-    store = S3ObjectStore.create(settings, credentials);
-    MemoryRegistry registry = new MemoryRegistry();
-    Clock clock = Clock.systemUTC();
-    // The index is read from the bucket in the background: the app answers at once.
-    BucketIndex index = new BucketIndex(settings, store, registry, clock);
-    UploadService service = new UploadService(settings, store, registry, clock, index);
-    housekeeping = new Housekeeping(service, Optional.of(index), settings.indexRefresh());
+    DefaultCredentialsProvider credentials = open(DefaultCredentialsProvider.builder().build());
+    S3ObjectStore store = open(S3ObjectStore.create(settings, credentials));
+    Optional<WebhookSigner> signer = settings.webhookSecret().map(WebhookSigner::parse);
+
+    // The registry: PostgreSQL when configured, else the heap, filled from the bucket. Either
+    // way it is read in the background: the app answers at once.
+    Registry registry;
+    IndexSource index;
+    Optional<WebhookDeliverer> webhooks;
+    Supplier<Optional<String>> databaseProblem = Optional::empty;
+    if (settings.databaseUrl().isPresent() || settings.databaseJndi().isPresent()) {
+      Database database = open(settings.databaseJndi().isPresent()
+          ? Database.start(lookUp(settings.databaseJndi().get()),
+              Database.Settings.DEFAULT_RETRY_DELAY)
+          : Database.start(Database.Settings.of(settings.databaseUrl().get(),
+              settings.databaseUser(), settings.databasePassword(),
+              settings.databasePoolSize())));
+      DataSource dataSource = database.dataSource();
+      PostgresRegistry postgres = new PostgresRegistry(dataSource, instance,
+          WebhookDeliverer.Options.DEFAULTS.lease(), clock);
+      webhooks = deliverer(settings, signer, new PostgresOutbox(dataSource), instance, clock)
+          .map(this::open);
+      index = new BucketImport(settings, store, postgres, new BucketImports(dataSource),
+          instance, clock);
+      registry = postgres;
+      databaseProblem = () -> database.status().problem();
+    } else {
+      webhooks = deliverer(settings, signer,
+          new BucketOutbox(store, settings.keyPrefix() + ".direct-upload/outbox/"), instance,
+          clock).map(this::open);
+      MemoryRegistry memory = new MemoryRegistry(webhooks
+          .<EventRecorder>map(d -> d::record).orElse(EventRecorder.NONE));
+      index = new BucketIndex(settings, store, memory, clock);
+      registry = memory;
+    }
+    Optional<PreCreateHook> hook = settings.preCreateHookUrl().map(url -> open(new PreCreateHook(
+        url, signer.orElseThrow(), settings.preCreateHookTimeout(),
+        settings.preCreateHookHeaders(), clock)));
+    UploadService service = new UploadService(settings, store, registry, clock, index,
+        new Integrations(hook, webhooks, UploadObserver.NONE));
+    open(new Housekeeping(service, index, settings.indexRefresh()));
     Callers callers = new Callers(settings);
 
     // Every filter in front of the API supports async: request bodies are read without
@@ -64,6 +126,8 @@ public final class AppListener implements ServletContextListener {
     String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
     addFilter(context, "security-headers", new SecurityHeadersFilter(bucketOrigin))
         .addMappingForUrlPatterns(null, false, "/*");
+    addFilter(context, "cors", new CorsFilter(settings))
+        .addMappingForUrlPatterns(null, false, "/api/*", "/js/*");
     addFilter(context, "origin-check", new OriginCheckFilter(settings))
         .addMappingForUrlPatterns(null, false, "/api/*");
     if (settings.rateLimit() > 0) {
@@ -77,9 +141,62 @@ public final class AppListener implements ServletContextListener {
         role, "/api/uploads", "/api/uploads/*");
     register(context, "files", new FilesServlet(service, callers), role, "/api/files",
         "/api/files/*");
-    register(context, "health", new HealthServlet(service, role.isPresent()), Optional.empty(),
-        "/api/health");
+    register(context, "health", new HealthServlet(service, role.isPresent(), databaseProblem,
+        webhooks), Optional.empty(), "/api/health");
     register(context, "api-not-found", new NotFoundServlet(), Optional.empty(), "/api/*");
+  }
+
+  private static Optional<WebhookDeliverer> deliverer(Settings settings,
+      Optional<WebhookSigner> signer, Outbox outbox, String instance, Clock clock) {
+    return settings.webhookUrl().map(url -> {
+      WebhookDeliverer.Options d = WebhookDeliverer.Options.DEFAULTS;
+      return new WebhookDeliverer(url, signer.orElseThrow(), outbox, instance,
+          new WebhookDeliverer.Options(d.connectTimeout(), d.requestTimeout(),
+              settings.webhookScanInterval(), d.lease(), d.concurrency(), d.retries()), clock);
+    });
+  }
+
+  /** The container's data source named {@code name} (Tomcat's Resource, Jetty's jetty-env). */
+  private static DataSource lookUp(String name) {
+    try {
+      InitialContext naming = new InitialContext();
+      Object found;
+      try {
+        found = naming.lookup(name);
+      } catch (NamingException e) {
+        found = naming.lookup("java:comp/env/" + name); // "jdbc/uploads" as Resource names it
+      }
+      if (found instanceof DataSource dataSource) {
+        return dataSource;
+      }
+      throw new InvalidSettingException("database-jndi", "expected a javax.sql.DataSource at '"
+          + name + "' but found " + (found == null ? "nothing" : found.getClass().getName()));
+    } catch (NamingException e) {
+      throw new InvalidSettingException("database-jndi", "no DataSource named '" + name
+          + "' (looked up as it is and under java:comp/env/): " + e.getMessage());
+    }
+  }
+
+  /**
+   * This instance's name in leases (webhook deliveries, a bucket import): the host's name and
+   * random bits, so two instances on one host, or one restarted, never pass for each other.
+   */
+  private static String instanceId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9-]", "-");
+    } catch (UnknownHostException e) {
+      host = "host";
+    }
+    byte[] random = new byte[4];
+    new SecureRandom().nextBytes(random);
+    return (host.length() > 40 ? host.substring(0, 40) : host) + "-"
+        + HexFormat.of().formatHex(random);
+  }
+
+  private <T extends AutoCloseable> T open(T resource) {
+    opened.push(resource);
+    return resource;
   }
 
   private static FilterRegistration.Dynamic addFilter(ServletContext context, String name,
@@ -95,22 +212,23 @@ public final class AppListener implements ServletContextListener {
     registration.addMapping(mappings);
     registration.setAsyncSupported(true);
     // The container authenticates (its realm, login service or SSO valve); we only say who may
-    // call. Each caller then owns their uploads (request.getRemoteUser()).
-    role.ifPresent(r -> registration.setServletSecurity(
-        new ServletSecurityElement(new HttpConstraintElement(
-            ServletSecurity.TransportGuarantee.NONE, r))));
+    // call. Each caller then owns their uploads (request.getRemoteUser()). A CORS preflight
+    // carries no credentials: OPTIONS is let through to the CORS filter, which answers it.
+    role.ifPresent(r -> registration.setServletSecurity(new ServletSecurityElement(
+        new HttpConstraintElement(ServletSecurity.TransportGuarantee.NONE, r),
+        List.of(new HttpMethodConstraintElement("OPTIONS")))));
   }
 
   @Override
   public void contextDestroyed(ServletContextEvent event) {
-    if (housekeeping != null) {
-      housekeeping.close();
-    }
-    if (store != null) {
-      store.close();
-    }
-    if (credentials != null) {
-      credentials.close();
+    while (!opened.isEmpty()) {
+      AutoCloseable resource = opened.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "Could not close " + resource.getClass().getName()
+            + " cleanly", e);
+      }
     }
   }
 }

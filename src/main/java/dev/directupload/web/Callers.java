@@ -6,6 +6,10 @@ import dev.directupload.upload.Caller;
 import dev.directupload.upload.ErrorCode;
 import dev.directupload.upload.UploadService;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Who a request comes from: the user the container authenticated, or an anonymous caller
@@ -15,12 +19,20 @@ import jakarta.servlet.http.HttpServletRequest;
  */
 final class Callers {
   private final boolean authenticated;
+  /** The request headers the pre-create hook is shown. */
+  private final List<String> hookHeaders;
 
   Callers(Settings settings) {
     this.authenticated = settings.authRole().isPresent();
+    this.hookHeaders = settings.preCreateHookUrl().isPresent()
+        ? settings.preCreateHookHeaders() : List.of();
   }
 
   Caller of(HttpServletRequest req) {
+    return identify(req).withHeaders(headers(req));
+  }
+
+  private Caller identify(HttpServletRequest req) {
     String user = req.getRemoteUser();
     if (user == null || user.isEmpty()) {
       return Caller.anonymous(req.getRemoteAddr());
@@ -31,6 +43,20 @@ final class Callers {
           + " user.");
     }
     return Caller.user(user);
+  }
+
+  private Map<String, List<String>> headers(HttpServletRequest req) {
+    if (hookHeaders.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, List<String>> shown = new LinkedHashMap<>();
+    for (String name : hookHeaders) {
+      List<String> values = Collections.list(req.getHeaders(name));
+      if (!values.isEmpty()) {
+        shown.put(name, values);
+      }
+    }
+    return shown;
   }
 
   /** True when the request carries a user the container authenticated. */

@@ -1,5 +1,7 @@
 package dev.directupload.web;
 
+import dev.directupload.events.Backlog;
+import dev.directupload.events.WebhookDeliverer;
 import dev.directupload.upload.CorsStatus;
 import dev.directupload.upload.Health;
 import dev.directupload.upload.IndexStatus;
@@ -12,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code api/health}: 200 UP when the bucket answers, 503 DOWN with the reason when not, and
@@ -24,14 +28,26 @@ final class HealthServlet extends ApiServlet {
 
   private final transient UploadService service;
   private final boolean authenticated;
+  private final transient Supplier<Optional<String>> databaseProblem;
+  private final transient Optional<WebhookDeliverer> webhooks;
 
-  HealthServlet(UploadService service, boolean authenticated) {
+  HealthServlet(UploadService service, boolean authenticated,
+      Supplier<Optional<String>> databaseProblem, Optional<WebhookDeliverer> webhooks) {
     this.service = service;
     this.authenticated = authenticated;
+    this.databaseProblem = databaseProblem;
+    this.webhooks = webhooks;
   }
 
+  /** {@code webhooks} is null when no webhook URL is set. */
   record HealthView(String status, String problem, int files, int pending, IndexView index,
-      CorsView cors) {}
+      WebhooksView webhooks, CorsView cors) {}
+
+  record WebhooksView(long pending, long oldestAgeSeconds, String lastError) {
+    static WebhooksView of(Backlog b) {
+      return new WebhooksView(b.pending(), b.oldestAgeSeconds(), b.lastError().orElse(null));
+    }
+  }
 
   /** {@code state} is "loading" until every file is read in after a start, then "ready". */
   record IndexView(String state, int files, String problem) {
@@ -53,15 +69,20 @@ final class HealthServlet extends ApiServlet {
   void handle(String method, List<String> path, HttpServletRequest req, HttpServletResponse resp)
       throws IOException {
     requireGetWithoutSubpath(method, path, req, resp);
+    Optional<String> database = databaseProblem.get();
+    Health health = service.health(Origins.of(req));
+    boolean up = health.up() && database.isEmpty();
     if (authenticated && !signIn(req)) {
-      Health health = service.health(Origins.of(req));
-      Json.write(resp, health.up() ? 200 : 503, new StatusView(health.up() ? "UP" : "DOWN"));
+      Json.write(resp, up ? 200 : 503, new StatusView(up ? "UP" : "DOWN"));
       return;
     }
-    Health health = service.health(Origins.of(req));
-    Json.write(resp, health.up() ? 200 : 503, new HealthView(health.up() ? "UP" : "DOWN",
-        health.problem().orElse(null), health.completed(), health.pending(),
-        IndexView.of(service.indexStatus()), health.cors().map(CorsView::of).orElse(null)));
+    // While the database is not ready, the registry's counts cannot be read.
+    int files = database.isEmpty() ? health.completed() : 0;
+    int pending = database.isEmpty() ? health.pending() : 0;
+    Json.write(resp, up ? 200 : 503, new HealthView(up ? "UP" : "DOWN",
+        database.map(p -> "database: " + p).or(health::problem).orElse(null), files, pending,
+        IndexView.of(service.indexStatus()), webhooks.map(w -> WebhooksView.of(w.backlog()))
+            .orElse(null), health.cors().map(CorsView::of).orElse(null)));
   }
 
   /**

@@ -1,10 +1,10 @@
 package dev.directupload.web;
 
+import dev.directupload.registry.RegistryUnavailableException;
 import dev.directupload.storage.StorageException;
-import dev.directupload.upload.BucketIndex;
+import dev.directupload.upload.IndexSource;
 import dev.directupload.upload.UploadService;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -28,7 +28,6 @@ final class Housekeeping implements AutoCloseable {
   static final Duration LAST_RETRY = Duration.ofSeconds(60);
 
   private final UploadService service;
-  private final Optional<BucketIndex> index;
   /** Only the housekeeping thread reads and writes it. */
   private boolean refreshFailing;
   private final ScheduledExecutorService scheduler =
@@ -36,27 +35,26 @@ final class Housekeeping implements AutoCloseable {
   private final ScheduledExecutorService loader =
       Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-index-loader"));
 
-  /** Starts loading the index (when there is one to load) and schedules the rest. */
-  Housekeeping(UploadService service, Optional<BucketIndex> index, Duration refresh) {
+  /** Starts loading the index and schedules the rest. */
+  Housekeeping(UploadService service, IndexSource index, Duration refresh) {
     this.service = service;
-    this.index = index;
-    index.ifPresent(i -> loader.execute(() -> load(i, FIRST_RETRY)));
+    loader.execute(() -> load(index, FIRST_RETRY));
     scheduler.scheduleWithFixedDelay(this::expire, PERIOD_SECONDS, PERIOD_SECONDS,
         TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(this::sweep, PERIOD_SECONDS, SWEEP_PERIOD_SECONDS,
         TimeUnit.SECONDS);
-    index.ifPresent(i -> scheduler.scheduleWithFixedDelay(() -> checkpoint(i),
-        CHECKPOINT_LOOK_SECONDS, CHECKPOINT_LOOK_SECONDS, TimeUnit.SECONDS));
+    scheduler.scheduleWithFixedDelay(() -> checkpoint(index), CHECKPOINT_LOOK_SECONDS,
+        CHECKPOINT_LOOK_SECONDS, TimeUnit.SECONDS);
     if (!refresh.isZero()) {
       scheduler.scheduleWithFixedDelay(this::refresh, refresh.toMillis(), refresh.toMillis(),
           TimeUnit.MILLISECONDS);
     }
   }
 
-  private void load(BucketIndex i, Duration pause) {
+  private void load(IndexSource i, Duration pause) {
     try {
       i.load();
-    } catch (StorageException e) {
+    } catch (StorageException | RegistryUnavailableException | IllegalStateException e) {
       LOG.log(System.Logger.Level.WARNING, "Could not read the index from the bucket ("
           + e.getMessage() + "); trying again in " + pause.toSeconds() + " s", e.getCause());
       Duration next = pause.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY
@@ -69,7 +67,7 @@ final class Housekeeping implements AutoCloseable {
     }
   }
 
-  private void checkpoint(BucketIndex i) {
+  private void checkpoint(IndexSource i) {
     try {
       if (i.checkpointIfDue()) {
         LOG.log(System.Logger.Level.DEBUG, "Wrote a checkpoint of the index");

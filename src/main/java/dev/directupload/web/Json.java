@@ -162,7 +162,7 @@ final class Json {
     if (e.retryAfterSeconds() > 0) {
       resp.setHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
     }
-    write(resp, code.httpStatus(), Map.of("error", new ErrorBody(code.name(), e.getMessage())));
+    write(resp, e.httpStatus(), Map.of("error", new ErrorBody(code.name(), e.getMessage())));
   }
 
   private record ErrorBody(String code, String message) {}

@@ -82,6 +82,8 @@ class FailedUploadIT extends PageTest {
     expectConsoleErrors(failedResource("api/health", 503));
     site.store.pause();
     try {
+      // The app looks at the store for api/health at most every few seconds: wait until it has.
+      site.awaitHealth(503);
       page.open();
       browser.waitUntil("the health check to finish", d -> browser.js(
           "return document.body.dataset.health || null"));

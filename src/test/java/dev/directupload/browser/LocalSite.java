@@ -116,6 +116,18 @@ final class LocalSite implements AutoCloseable {
     return response.body();
   }
 
+  /** Waits until {@code api/health} answers {@code status} (it keeps its look at the store a few seconds). */
+  void awaitHealth(int status) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (http.send(HttpRequest.newBuilder(URI.create(base + "api/health")).GET().build(),
+        HttpResponse.BodyHandlers.discarding()).statusCode() != status) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("api/health did not answer " + status + " within 20 s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(100_000_000L);
+    }
+  }
+
   /** A DELETE of the app's API from outside the browser, to leave the server as a test found it. */
   void delete(String path) throws IOException, InterruptedException {
     HttpResponse<String> response = http.send(

@@ -41,7 +41,7 @@ class ProgressAndCancelIT extends PageTest {
     page.open();
     page.choose(
         TestFiles.write(folder, "budget-2025.csv", TestFiles.text(12_800)),
-        TestFiles.write(folder, "quarterly-report.pdf", TestFiles.text(184_320)),
+        TestFiles.write(folder, "quarterly-report.pdf", TestFiles.pdf(184_320)),
         TestFiles.write(folder, "team-offsite.jpg", TestFiles.duskJpeg()));
     page.drop("mountain-lake.png", "image/png", TestFiles.landscapePng(24 * 1024));
     for (String name : new String[] {"budget-2025.csv", "quarterly-report.pdf",

@@ -41,6 +41,28 @@ final class TestFiles {
     return bytes;
   }
 
+  /**
+   * A PDF as far as its first bytes tell (the server reads them and refuses text sent as a
+   * PDF): the header, then text, exactly {@code size} bytes.
+   */
+  static byte[] pdf(int size) {
+    byte[] header = "%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n".getBytes(StandardCharsets.ISO_8859_1);
+    byte[] bytes = text(size);
+    System.arraycopy(header, 0, bytes, 0, Math.min(header.length, size));
+    return bytes;
+  }
+
+  /**
+   * A PNG by its signature and nothing else: the server's content check takes it for one, a
+   * browser cannot draw it.
+   */
+  static byte[] brokenPng(int size) {
+    byte[] signature = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    byte[] bytes = text(size);
+    System.arraycopy(signature, 0, bytes, 0, Math.min(signature.length, size));
+    return bytes;
+  }
+
   /** The SHA-256 of {@code bytes} in hex: a short way to say two large contents are equal. */
   static String sha256(byte[] bytes) {
     try {

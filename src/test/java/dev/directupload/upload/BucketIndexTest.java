@@ -67,7 +67,7 @@ class BucketIndexTest {
 
   private record Restart(MemoryRegistry registry, BucketIndex index, UploadService service) {
     BucketIndex.Outcome load() {
-      return index.load();
+      return index.loadAndSay();
     }
 
     Map<String, List<Object>> files() {

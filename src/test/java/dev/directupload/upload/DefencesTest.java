@@ -123,6 +123,25 @@ class DefencesTest {
   }
 
   @Test
+  void aCacheControlThatOnlyForbidsCachingPassesOneThatAllowsItDoesNot() {
+    for (String value : new String[] {"no-cache", "no-store, no-cache, max-age=0"}) {
+      PresignedUpload p = presign(alice, "a.txt", "text/plain", TEXT.length);
+      PutSpec spec = store.lastSpec;
+      store.objects.put(spec.key(), new StoredObject(spec.key(), TEXT.length, "text/plain",
+          clock.instant(), spec.metadata(), Optional.empty(), Optional.of("\"e\""),
+          Map.of("cache-control", value)));
+      assertTrue(service.complete(alice, p.upload().id()).isCompleted(), value);
+    }
+    PresignedUpload p = presign(alice, "a.txt", "text/plain", TEXT.length);
+    PutSpec spec = store.lastSpec;
+    store.objects.put(spec.key(), new StoredObject(spec.key(), TEXT.length, "text/plain",
+        clock.instant(), spec.metadata(), Optional.empty(), Optional.of("\"e\""),
+        Map.of("cache-control", "no-cache, max-age=31536000")));
+    assertEquals(ErrorCode.OBJECT_MISMATCH, assertThrows(ApiException.class,
+        () -> service.complete(alice, p.upload().id())).code());
+  }
+
+  @Test
   void aPublicGrantThatWasNotSignedIsRefused() {
     Upload upload = uploaded(alice);
     store.publicKeys.add(upload.key());

@@ -15,6 +15,7 @@ import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -148,7 +149,7 @@ class FilesServletTest {
 
   @Test
   void healthIsUpWhenTheBucketAnswersAndDownWithTheReasonWhenNot() throws Exception {
-    HealthServlet health = new HealthServlet(service, false);
+    HealthServlet health = new HealthServlet(service, false, Optional::empty, Optional.empty());
     ServletCall up = ServletCall.get(health, null, null);
     assertEquals(200, up.status);
     assertEquals("UP", up.json().get("status").getAsString());
