@@ -61,6 +61,10 @@ import java.util.regex.Pattern;
  * @param preCreateHookHeaders request headers passed on to the hook (lower-case)
  * @param ownerQuotaBytes bytes one owner may hold, completed and pending; 0: no limit
  * @param ownerQuotaFiles files one owner may hold, completed and pending; 0: no limit
+ * @param metrics serve Prometheus metrics at {@code api/metrics}
+ * @param metricsRole callers in this role may read the metrics
+ * @param metricsAllowedAddresses networks (CIDR, or single addresses) that may read the metrics
+ *     without a role; loopback by default
  */
 public record Settings(
     String bucket,
@@ -97,7 +101,10 @@ public record Settings(
     Duration preCreateHookTimeout,
     List<String> preCreateHookHeaders,
     long ownerQuotaBytes,
-    long ownerQuotaFiles) {
+    long ownerQuotaFiles,
+    boolean metrics,
+    Optional<String> metricsRole,
+    List<String> metricsAllowedAddresses) {
 
   /** System properties and context parameters are named {@code direct-upload.<name>}. */
   public static final String PROPERTY_PREFIX = "direct-upload.";
@@ -168,7 +175,12 @@ public record Settings(
     allowedTypes = List.copyOf(allowedTypes);
     allowedOrigins = List.copyOf(allowedOrigins);
     preCreateHookHeaders = List.copyOf(preCreateHookHeaders);
+    metricsAllowedAddresses = List.copyOf(metricsAllowedAddresses);
   }
+
+  /** Loopback, IPv4 and IPv6: the host itself (an agent beside the app) may scrape. */
+  public static final List<String> DEFAULT_METRICS_ALLOWED_ADDRESSES =
+      List.of("127.0.0.0/8", "::1/128");
 
   /** What {@link #describe} says: a record's own text would show the passwords and secret. */
   @Override
@@ -214,7 +226,11 @@ public record Settings(
         r.value("pre-create-hook-timeout", DEFAULT_PRE_CREATE_HOOK_TIMEOUT, Settings::hookTimeout),
         r.value("pre-create-hook-headers", List.of(), Settings::headerNames),
         r.value("owner-quota-bytes", 0L, Settings::quotaBytes),
-        r.value("owner-quota-files", 0L, Settings::quotaFiles));
+        r.value("owner-quota-files", 0L, Settings::quotaFiles),
+        r.value("metrics", true, Settings::bool),
+        r.optional("metrics-role", Settings::authRole),
+        r.value("metrics-allowed-addresses", DEFAULT_METRICS_ALLOWED_ADDRESSES,
+            Settings::networks));
     if (settings.databaseUrl.isPresent() && settings.databaseJndi.isPresent()) {
       throw new InvalidSettingException("database-jndi", "expected either database-url or"
           + " database-jndi, not both");
@@ -272,7 +288,9 @@ public record Settings(
             + preCreateHookTimeout + ", headers " + String.join(",", preCreateHookHeaders)
             + ")").orElse("(none)")
         + ", owner-quota-bytes=" + (ownerQuotaBytes == 0 ? "none" : ByteSize.format(ownerQuotaBytes))
-        + ", owner-quota-files=" + (ownerQuotaFiles == 0 ? "none" : ownerQuotaFiles);
+        + ", owner-quota-files=" + (ownerQuotaFiles == 0 ? "none" : ownerQuotaFiles)
+        + ", metrics=" + (metrics ? "on (role " + metricsRole.orElse("(none)") + ", addresses "
+            + String.join(",", metricsAllowedAddresses) + ")" : "off");
   }
 
   // ---- parsers: each returns the value or throws IllegalArgumentException saying what it expected
@@ -557,6 +575,33 @@ public record Settings(
       throw new IllegalArgumentException("expected a whole number of files but was '" + v + "'",
           e);
     }
+  }
+
+  private static final Pattern NETWORK = Pattern.compile("[0-9A-Fa-f.:]+(/[0-9]{1,3})?");
+
+  /** "10.0.0.0/8, 192.168.1.7, ::1" as given: the web layer matches addresses against them. */
+  private static List<String> networks(String v) {
+    List<String> networks = new ArrayList<>();
+    for (String part : v.split(",")) {
+      String network = part.trim();
+      if (network.isEmpty()) {
+        continue;
+      }
+      String address = network.contains("/") ? network.substring(0, network.indexOf('/'))
+          : network;
+      boolean valid = NETWORK.matcher(network).matches()
+          && (address.contains(":") || address.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}"));
+      if (valid && network.contains("/")) {
+        int bits = Integer.parseInt(network.substring(network.indexOf('/') + 1));
+        valid = bits <= (address.contains(":") ? 128 : 32);
+      }
+      if (!valid) {
+        throw new IllegalArgumentException("expected addresses or CIDR networks such as"
+            + " 10.0.0.0/8, 192.168.1.7 or ::1 but found '" + network + "'");
+      }
+      networks.add(network);
+    }
+    return networks;
   }
 
   private static Duration checkpointInterval(String v) {

@@ -42,7 +42,7 @@ final class Callers {
           + " reserved: it owns the files uploaded without authentication. Sign in as another"
           + " user.");
     }
-    return Caller.user(user);
+    return Caller.user(user, req.getRemoteAddr());
   }
 
   private Map<String, List<String>> headers(HttpServletRequest req) {
