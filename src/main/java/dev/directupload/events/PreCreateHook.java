@@ -85,7 +85,7 @@ public final class PreCreateHook implements AutoCloseable {
   private static final Pattern METADATA_VALUE = Pattern.compile("([!-~]([ -~]*[!-~])?)?");
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** What is about to be uploaded, as the presign request said. */
+  /** What a client asks to upload; {@code size} is 0 when it did not say (Uppy does not). */
   public record Request(String owner, String filename, String contentType, long size) {}
 
   /** The hook's decision. */
@@ -214,7 +214,8 @@ public final class PreCreateHook implements AutoCloseable {
     fields.put("owner", request.owner());
     fields.put("filename", request.filename());
     fields.put("contentType", request.contentType());
-    fields.put("size", request.size());
+    // null: the client did not say (Uppy); max-file-size is enforced when the object exists.
+    fields.put("size", request.size() > 0 ? request.size() : null);
     fields.put("headers", headers);
     return EventJson.GSON.toJson(fields);
   }

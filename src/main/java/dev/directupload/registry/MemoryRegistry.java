@@ -150,10 +150,10 @@ public final class MemoryRegistry implements Registry {
   }
 
   @Override
-  public Changed markCompleted(String id, Instant at, Optional<String> etag,
+  public Changed markCompleted(String id, Instant at, Optional<String> etag, long size,
       List<Event> events) {
     if (events.isEmpty()) {
-      return Changed.nothing(complete(id, at, etag));
+      return Changed.nothing(complete(id, at, etag, size));
     }
     synchronized (stripe(id)) {
       Upload current = byId.get(id);
@@ -161,20 +161,23 @@ public final class MemoryRegistry implements Registry {
         return Changed.nothing(Optional.ofNullable(current));
       }
       List<Delivery> recorded = record(events);
-      return new Changed(complete(id, at, etag), recorded);
+      return new Changed(complete(id, at, etag, size), recorded);
     }
   }
 
-  private Optional<Upload> complete(String id, Instant at, Optional<String> etag) {
+  private Optional<Upload> complete(String id, Instant at, Optional<String> etag, long size) {
     return Optional.ofNullable(byId.computeIfPresent(id, (key, current) -> {
       if (current.isCompleted()) {
         return current;
       }
       Upload done = current.completed(at, etag);
+      if (size != SIZE_AS_SIGNED) {
+        done = done.withSize(size);
+      }
       pendingByExpiry.remove(PendingKey.of(current));
       pending.decrementAndGet();
       releaseClient(current.client());
-      changeUsage(current.owner(), 1, current.size(), -1, -current.size());
+      changeUsage(current.owner(), 1, done.size(), -1, -current.size());
       listed(done.owner()).put(ListingKey.of(done), done);
       completed.incrementAndGet();
       changes.incrementAndGet();

@@ -319,17 +319,34 @@ public final class PostgresRegistry implements Registry {
   }
 
   @Override
-  public Changed markCompleted(String id, Instant at, Optional<String> etag,
+  public Changed markCompleted(String id, Instant at, Optional<String> etag, long size,
       List<Event> events) {
     return sql.transaction("complete an upload", c -> {
       Upload done;
       String client;
+      // The size signed, which the owner's pending bytes hold (0 when it was not known).
+      long signedSize = 0;
+      if (size != SIZE_AS_SIGNED) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT size_bytes FROM uploads"
+            + " WHERE id = ? AND completed_at IS NULL FOR UPDATE")) {
+          ps.setString(1, id);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              return Changed.nothing(select(c, id));
+            }
+            signedSize = rs.getLong(1);
+          }
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement("UPDATE uploads SET completed_at = ?,"
-          + " etag = ?, part_size = NULL, part_count = NULL, store_upload_id = NULL"
+          + " etag = ?, size_bytes = CASE WHEN ? >= 0 THEN ? ELSE size_bytes END,"
+          + " part_size = NULL, part_count = NULL, store_upload_id = NULL"
           + " WHERE id = ? AND completed_at IS NULL RETURNING " + COLUMNS)) {
         Sql.setTime(ps, 1, at);
         Sql.setOptionalText(ps, 2, etag);
-        ps.setString(3, id);
+        ps.setLong(3, size);
+        ps.setLong(4, size);
+        ps.setString(5, id);
         try (ResultSet rs = ps.executeQuery()) {
           if (!rs.next()) {
             done = null;
@@ -344,7 +361,8 @@ public final class PostgresRegistry implements Registry {
         return Changed.nothing(select(c, id));
       }
       releaseClient(c, client, 1);
-      changeOwner(c, done.owner(), 1, done.size(), -1, -done.size());
+      long pendingBytes = size == SIZE_AS_SIGNED ? done.size() : signedSize;
+      changeOwner(c, done.owner(), 1, done.size(), -1, -pendingBytes);
       addTotals(c, -1, 1);
       return new Changed(Optional.of(done), record(c, events));
     });

@@ -47,18 +47,23 @@ public interface Registry {
    */
   Optional<Upload> startMultipart(String id, MultipartPlan started, Instant newExpiry);
 
-  /**
-   * Marks a pending upload completed at {@code at}, with the object's ETag, and records
-   * {@code events} with the change if and only if this call makes it: durably, before it
-   * returns. A completed upload is returned unchanged (nothing recorded); empty when the id is
-   * gone (removed or expired meanwhile). When the events cannot be recorded, it throws and
-   * nothing changed.
-   */
-  Changed markCompleted(String id, Instant at, Optional<String> etag, List<Event> events);
+  /** For {@link #markCompleted}: the size signed was the object's exact size. */
+  long SIZE_AS_SIGNED = -1;
 
-  /** {@link #markCompleted(String, Instant, Optional, List)} with no events. */
+  /**
+   * Marks a pending upload completed at {@code at}, with the object's ETag and its size (or
+   * {@link #SIZE_AS_SIGNED}: an upload whose size was not known when it was signed takes the
+   * object's here, and its owner's usage moves by it), and records {@code events} with the change
+   * if and only if this call makes it: durably, before it returns. A completed upload is
+   * returned unchanged (nothing recorded); empty when the id is gone (removed or expired
+   * meanwhile). When the events cannot be recorded, it throws and nothing changed.
+   */
+  Changed markCompleted(String id, Instant at, Optional<String> etag, long size,
+      List<Event> events);
+
+  /** {@link #markCompleted(String, Instant, Optional, long, List)}, size as signed, no events. */
   default Optional<Upload> markCompleted(String id, Instant at, Optional<String> etag) {
-    return markCompleted(id, at, etag, List.of()).upload();
+    return markCompleted(id, at, etag, SIZE_AS_SIGNED, List.of()).upload();
   }
 
   /**

@@ -12,6 +12,8 @@ import java.util.Optional;
  *     callers their address, so that one caller cannot use up everyone's room
  * @param filename the name as the user chose it (NFC), shown in the list and used for downloads
  * @param key the object key, chosen by the server; never derived from a client path
+ * @param size the exact size signed, or {@link #SIZE_UNKNOWN} while a client that does not say
+ *     it (Uppy) uploads; a completed upload always holds its object's size
  * @param metadata extra {@code x-amz-meta-*} pairs signed with the object beyond our own (the
  *     pre-create hook's); empty for most uploads
  * @param expiresAt when a pending upload is given up (URL expiry plus a grace period)
@@ -42,6 +44,17 @@ public record Upload(
     metadata = Map.copyOf(metadata);
   }
 
+  /**
+   * The size of a pending upload whose client did not say it: its POST policy or its parts bound
+   * only the range, and the object's size is taken when it is verified. Real files have 1 byte
+   * or more, so 0 is never a size that was signed.
+   */
+  public static final long SIZE_UNKNOWN = 0;
+
+  public boolean isSizeKnown() {
+    return size != SIZE_UNKNOWN;
+  }
+
   public boolean isCompleted() {
     return completedAt.isPresent();
   }
@@ -53,6 +66,12 @@ public record Upload(
   public Upload completed(Instant at, Optional<String> objectEtag) {
     return new Upload(id, owner, owner, key, filename, contentType, size, checksumSha256,
         metadata, createdAt, expiresAt, Optional.of(at), objectEtag, Optional.empty());
+  }
+
+  /** The same upload with the size its object turned out to have. */
+  public Upload withSize(long objectSize) {
+    return new Upload(id, owner, client, key, filename, contentType, objectSize, checksumSha256,
+        metadata, createdAt, expiresAt, completedAt, etag, multipart);
   }
 
   /** The same pending upload with its multipart upload started in the store. */

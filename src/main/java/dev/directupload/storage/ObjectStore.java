@@ -16,11 +16,18 @@ public interface ObjectStore {
   PresignedPut presignPut(PutSpec spec);
 
   /**
-   * Starts a multipart upload whose parts each carry a SHA-256, and returns the store's id for it.
+   * Signs a browser form (POST) upload the store accepts only for exactly the key, type and
+   * metadata of the spec and a file within its size range.
+   */
+  PresignedPost presignPost(PostSpec spec);
+
+  /**
+   * Starts a multipart upload (whose parts each carry a SHA-256 when the spec says so), and
+   * returns the store's id for it.
    */
   String startMultipart(MultipartSpec spec);
 
-  /** Signs the upload of one part, bound to its exact length and SHA-256. */
+  /** Signs the upload of one part, bound to its exact length and SHA-256 when the spec has them. */
   PresignedPut presignPart(PartSpec spec);
 
   /** The parts stored so far, by part number; empty when the store knows no such upload. */

@@ -70,6 +70,7 @@ public final class PostPolicySigner {
     Map<String, String> fields = new LinkedHashMap<>();
     fields.put("key", spec.key());
     fields.put("Content-Type", spec.contentType());
+    spec.contentDisposition().ifPresent(d -> fields.put("Content-Disposition", d));
     if (spec.publicRead()) {
       fields.put("acl", "public-read");
     }

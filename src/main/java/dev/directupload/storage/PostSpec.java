@@ -18,6 +18,7 @@ import java.util.TreeMap;
  * @param minSize the smallest file accepted, in bytes, inclusive
  * @param maxSize the largest file accepted, in bytes, inclusive
  * @param checksumSha256 base64 SHA-256 of the file the store must receive, when the client sent one
+ * @param contentDisposition bound and stored with the object, for types a browser would run
  */
 public record PostSpec(
     String key,
@@ -27,7 +28,8 @@ public record PostSpec(
     long maxSize,
     Optional<String> checksumSha256,
     boolean publicRead,
-    Duration expiry) {
+    Duration expiry,
+    Optional<String> contentDisposition) {
 
   /** S3 stores at most 5 GiB in one PUT or POST. */
   public static final long MAX_SIZE = 5L * 1024 * 1024 * 1024;
@@ -37,6 +39,7 @@ public record PostSpec(
     Objects.requireNonNull(contentType, "contentType");
     Objects.requireNonNull(checksumSha256, "checksumSha256");
     Objects.requireNonNull(expiry, "expiry");
+    Objects.requireNonNull(contentDisposition, "contentDisposition");
     if (key.isEmpty() || key.contains("${filename}")) {
       throw new IllegalArgumentException("expected a non-empty key without ${filename} but was '"
           + key + "'");

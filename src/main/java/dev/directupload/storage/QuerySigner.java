@@ -160,16 +160,20 @@ final class QuerySigner {
   PresignedPut presignPart(PartSpec spec) {
     StringBuilder canonicalHeaders = new StringBuilder(160);
     StringBuilder signedHeaders = new StringBuilder(64);
-    header(canonicalHeaders, signedHeaders, "content-length", Long.toString(spec.size()));
+    if (spec.size() != PartSpec.ANY_SIZE) {
+      header(canonicalHeaders, signedHeaders, "content-length", Long.toString(spec.size()));
+    }
     header(canonicalHeaders, signedHeaders, "host", host);
-    header(canonicalHeaders, signedHeaders, "x-amz-checksum-sha256", spec.checksumSha256());
+    spec.checksumSha256().ifPresent(checksum ->
+        header(canonicalHeaders, signedHeaders, "x-amz-checksum-sha256", checksum));
     // Sorted as the canonical query wants them: "partNumber" < "uploadId".
     String partQuery = "partNumber=" + spec.partNumber()
         + "&uploadId=" + encode(spec.uploadId(), false);
     Signed signed = sign("PUT", spec.key(), canonicalHeaders, signedHeaders.toString(), null,
         null, partQuery, spec.expiry());
-    return new PresignedPut(signed.url,
-        Map.of("x-amz-checksum-sha256", spec.checksumSha256()), signed.expiresAt);
+    return new PresignedPut(signed.url, spec.checksumSha256()
+        .map(checksum -> Map.of("x-amz-checksum-sha256", checksum)).orElse(Map.of()),
+        signed.expiresAt);
   }
 
   /** A signed GET with optional response overrides (null: not sent). */

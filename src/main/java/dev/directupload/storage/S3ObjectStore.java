@@ -58,14 +58,17 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
   private final S3Client s3;
   private final QuerySigner signer;
+  private final PostPolicySigner postSigner;
   private final String bucket;
   /** The S3 client's HTTP client, also used for the CORS preflight (the SDK has no call for it). */
   private final SdkHttpClient http;
 
-  S3ObjectStore(S3Client s3, QuerySigner signer, SdkHttpClient http, String bucket) {
+  S3ObjectStore(S3Client s3, QuerySigner signer, PostPolicySigner postSigner,
+      SdkHttpClient http, String bucket) {
     this.s3 = s3;
     this.http = http;
     this.signer = signer;
+    this.postSigner = postSigner;
     this.bucket = bucket;
   }
 
@@ -105,9 +108,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     S3Client s3 = clientBuilder.build();
     // The SDK signs the pseudo-region aws-global as us-east-1; so must we.
     String signingRegion = region.equals(Region.AWS_GLOBAL) ? "us-east-1" : region.id();
-    QuerySigner signer = new QuerySigner(objectUrlBase(s3, settings.bucket()), signingRegion,
-        new BriefCredentialsCache(credentials), Clock.systemUTC());
-    return new S3ObjectStore(s3, signer, http, settings.bucket());
+    URI base = objectUrlBase(s3, settings.bucket());
+    AwsCredentialsProvider cached = new BriefCredentialsCache(credentials);
+    QuerySigner signer = new QuerySigner(base, signingRegion, cached, Clock.systemUTC());
+    PostPolicySigner postSigner = new PostPolicySigner(base, settings.bucket(), signingRegion,
+        cached, Clock.systemUTC());
+    return new S3ObjectStore(s3, signer, postSigner, http, settings.bucket());
   }
 
   /**
@@ -144,11 +150,23 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
   }
 
   @Override
+  public PresignedPost presignPost(PostSpec spec) {
+    try {
+      return postSigner.presignPost(spec);
+    } catch (SdkException e) {
+      throw failure("signing a form upload", e);
+    }
+  }
+
+  @Override
   public String startMultipart(MultipartSpec spec) {
     try {
       String uploadId = s3.createMultipartUpload(r -> {
         r.bucket(bucket).key(spec.key()).contentType(spec.contentType())
-            .metadata(spec.metadata()).checksumAlgorithm(ChecksumAlgorithm.SHA256);
+            .metadata(spec.metadata());
+        if (spec.partChecksums()) {
+          r.checksumAlgorithm(ChecksumAlgorithm.SHA256);
+        }
         spec.contentDisposition().ifPresent(r::contentDisposition);
         if (spec.publicRead()) {
           r.acl(ObjectCannedACL.PUBLIC_READ);

@@ -4,6 +4,7 @@ import static dev.directupload.upload.StoreCalls.guard;
 import static dev.directupload.upload.StoreCalls.quietly;
 import static dev.directupload.upload.StoreCalls.unavailable;
 
+import dev.directupload.config.ByteSize;
 import dev.directupload.config.Settings;
 import dev.directupload.registry.Limits;
 import dev.directupload.registry.MultipartPlan;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -36,6 +38,11 @@ import java.util.Set;
  * owner; this class is handed the upload.
  */
 final class MultipartUploads {
+  /** S3's highest part number. */
+  static final int MAX_PART_NUMBER = 10_000;
+  /** S3's smallest part, but for the last. */
+  static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+
   private final Settings settings;
   private final ObjectStore store;
   private final Registry registry;
@@ -83,34 +90,58 @@ final class MultipartUploads {
       throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to "
           + UploadService.MAX_PARTS_PER_REQUEST + " parts per request but got " + parts.size());
     }
+    int lastPart = plan.isClientCut() ? MAX_PART_NUMBER : plan.partCount();
     Set<Integer> seen = new HashSet<>();
     Map<Integer, String> checksums = new HashMap<>();
     for (PartRequest part : parts) {
       int n = part.partNumber();
-      if (n < 1 || n > plan.partCount()) {
-        throw new ApiException(ErrorCode.INVALID_REQUEST, "expected partNumber 1.."
-            + plan.partCount() + " but was " + n);
+      if (n < 1 || n > lastPart) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "expected partNumber 1.." + lastPart
+            + " but was " + n);
       }
       if (!seen.add(n)) {
         throw new ApiException(ErrorCode.INVALID_REQUEST, "part " + n + " is asked for twice");
       }
-      checksums.put(n, rules.checksumSha256(part.checksumSha256()).orElseThrow(() ->
-          new ApiException(ErrorCode.INVALID_CHECKSUM, "part " + n + " needs its checksumSha256:"
-              + " the base64 SHA-256 of its bytes, which the store checks")));
+      if (!plan.isClientCut()) {
+        checksums.put(n, rules.checksumSha256(part.checksumSha256()).orElseThrow(() ->
+            new ApiException(ErrorCode.INVALID_CHECKSUM, "part " + n + " needs its"
+                + " checksumSha256: the base64 SHA-256 of its bytes, which the store checks")));
+      }
     }
     // Only a well-formed request starts the upload in the store.
     Upload started = started(upload);
     String storeUploadId = started.multipart().orElseThrow().storeUploadId().orElseThrow();
-    Duration expiry = settings.urlExpiry().compareTo(UploadService.MAX_PART_URL_EXPIRY) < 0
-        ? settings.urlExpiry() : UploadService.MAX_PART_URL_EXPIRY;
+    if (plan.isClientCut() && plan.isStarted()) {
+      requireRoomForMore(upload, storeUploadId);
+    }
+    Duration expiry = UploadService.partUrlExpiry(settings);
     List<SignedPart> signed = new ArrayList<>(parts.size());
     for (PartRequest part : parts) {
       int n = part.partNumber();
-      PartSpec spec = new PartSpec(upload.key(), storeUploadId, n, plan.sizeOf(n, upload.size()),
-          checksums.get(n), expiry);
+      PartSpec spec = plan.isClientCut()
+          ? new PartSpec(upload.key(), storeUploadId, n, PartSpec.ANY_SIZE, Optional.empty(),
+              expiry)
+          : new PartSpec(upload.key(), storeUploadId, n, plan.sizeOf(n, upload.size()),
+              Optional.of(checksums.get(n)), expiry);
       signed.add(new SignedPart(n, guard(() -> store.presignPart(spec))));
     }
     return signed;
+  }
+
+  /**
+   * A part URL of a client that does not say its sizes takes any length, so what the store
+   * holds is looked at before each further part is signed: once it holds {@code max-file-size},
+   * no more. (A client can still overshoot by the parts it has in flight; completing then fails.)
+   */
+  private void requireRoomForMore(Upload upload, String storeUploadId) {
+    List<StoredPart> stored = guard(() -> store.listParts(upload.key(), storeUploadId))
+        .orElseThrow(() -> goneFromStore(upload));
+    long bytes = stored.stream().mapToLong(StoredPart::size).sum();
+    if (bytes >= settings.maxFileSize()) {
+      throw new ApiException(ErrorCode.FILE_TOO_LARGE, "The parts stored for " + upload.id()
+          + " already hold " + ByteSize.format(bytes) + ", and at most "
+          + ByteSize.format(settings.maxFileSize()) + " is allowed");
+    }
   }
 
   /**
@@ -135,7 +166,7 @@ final class MultipartUploads {
     }
     String storeUploadId = guard(() -> store.startMultipart(new MultipartSpec(upload.key(),
         upload.contentType(), StoredUploads.metadata(upload), settings.publicRead(),
-        ObjectChecks.contentDisposition(upload.contentType()))));
+        ObjectChecks.contentDisposition(upload.contentType()), !plan.isClientCut())));
     MultipartPlan ours = plan.started(storeUploadId);
     if (recordsInBucket) {
       try {
@@ -212,11 +243,95 @@ final class MultipartUploads {
       guard(() -> store.completeMultipart(upload.key(), storeUploadId, planned,
           settings.writeOnce()));
     }
-    // Ours, or a concurrent complete's: either way the object now tells.
-    object = guard(() -> store.head(upload.key()));
-    return object.orElseThrow(() -> parts.isEmpty() ? goneFromStore(upload)
+    return joined(upload, parts.isPresent());
+  }
+
+  /**
+   * The object after a join was asked for: ours, or a concurrent complete's, either way the
+   * store now tells. {@code uploadFound} false: the store no longer knew the multipart upload.
+   */
+  private StoredObject joined(Upload upload, boolean uploadFound) {
+    Optional<StoredObject> object = guard(() -> store.head(upload.key()));
+    return object.orElseThrow(() -> !uploadFound ? goneFromStore(upload)
         : new ApiException(ErrorCode.NOT_UPLOADED, "The store has not made the object of "
             + upload.id() + " from its parts yet; complete again shortly."));
+  }
+
+  /**
+   * Joins the parts a client that cut them itself names, in its order of part numbers, after
+   * checking each against the store's (its ETag, and S3's 5 MiB floor for all but the last) and
+   * their total against {@code max-file-size}. Too large: the parts are aborted and the upload
+   * dropped. The object may already be there (a complete that was retried).
+   */
+  StoredObject joinClientParts(Upload upload, List<ClientPart> named) {
+    MultipartPlan plan = upload.multipart().orElseThrow();
+    if (named.isEmpty() || named.size() > MAX_PART_NUMBER) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "expected 1 to " + MAX_PART_NUMBER
+          + " parts to join but got " + named.size());
+    }
+    if (!plan.isStarted()) {
+      throw new ApiException(ErrorCode.NOT_UPLOADED, "None of the parts of " + upload.id()
+          + " is in storage yet; upload them first.");
+    }
+    String storeUploadId = plan.storeUploadId().get();
+    Optional<StoredObject> object = guard(() -> store.head(upload.key()));
+    if (object.isPresent()) {
+      return object.get();
+    }
+    List<ClientPart> sorted = new ArrayList<>(named);
+    sorted.sort(Comparator.comparingInt(ClientPart::partNumber));
+    Optional<List<StoredPart>> stored = guard(() -> store.listParts(upload.key(), storeUploadId));
+    if (stored.isPresent()) {
+      List<StoredPart> parts = matchClientParts(upload, sorted, stored.get());
+      long bytes = parts.stream().mapToLong(StoredPart::size).sum();
+      if (bytes > settings.maxFileSize()) {
+        quietly("abort the multipart upload of " + upload.id(),
+            () -> store.abortMultipart(upload.key(), storeUploadId));
+        registry.removeIfPending(upload.id(), null);
+        forget(upload);
+        throw new ApiException(ErrorCode.FILE_TOO_LARGE, "the parts hold "
+            + ByteSize.format(bytes) + " but at most " + ByteSize.format(settings.maxFileSize())
+            + " is allowed; the upload was cancelled");
+      }
+      guard(() -> store.completeMultipart(upload.key(), storeUploadId, parts,
+          settings.writeOnce()));
+    }
+    return joined(upload, stored.isPresent());
+  }
+
+  private static List<StoredPart> matchClientParts(Upload upload, List<ClientPart> named,
+      List<StoredPart> stored) {
+    Map<Integer, StoredPart> byNumber = new HashMap<>();
+    stored.forEach(p -> byNumber.put(p.partNumber(), p));
+    List<StoredPart> parts = new ArrayList<>(named.size());
+    int previous = 0;
+    for (ClientPart part : named) {
+      int n = part.partNumber();
+      if (n < 1 || n > MAX_PART_NUMBER || n == previous) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, n == previous
+            ? "part " + n + " is named twice"
+            : "expected part numbers 1.." + MAX_PART_NUMBER + " but got " + n);
+      }
+      previous = n;
+      StoredPart inStore = byNumber.get(n);
+      if (inStore == null) {
+        throw new ApiException(ErrorCode.NOT_UPLOADED, "part " + n + " of " + upload.id()
+            + " is not in storage; upload it, then complete again");
+      }
+      if (!ClientPart.unquoted(inStore.etag()).equals(ClientPart.unquoted(part.etag()))) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "part " + n + " in storage has"
+            + " another ETag than the one sent; upload it again, then complete");
+      }
+      parts.add(inStore);
+    }
+    for (int i = 0; i < parts.size() - 1; i++) {
+      if (parts.get(i).size() < MIN_PART_SIZE) {
+        throw new ApiException(ErrorCode.INVALID_REQUEST, "part " + parts.get(i).partNumber()
+            + " holds " + ByteSize.format(parts.get(i).size()) + "; every part but the last"
+            + " needs at least 5 MiB");
+      }
+    }
+    return parts;
   }
 
   /** The stored parts 1..partCount in order, or a 409 naming what is missing or wrong. */

@@ -1,5 +1,6 @@
 package dev.directupload.upload;
 
+import dev.directupload.config.ByteSize;
 import dev.directupload.config.Settings;
 import dev.directupload.registry.Upload;
 import dev.directupload.storage.ObjectStore;
@@ -33,9 +34,17 @@ final class ObjectChecks {
     this.sniffer = sniffer;
   }
 
-  /** What the object says that contradicts what was signed, from HeadObject alone; empty when none. */
-  static Optional<String> difference(Upload upload, StoredObject object) {
-    if (object.size() != upload.size()) {
+  /**
+   * What the object says that contradicts what was signed, from HeadObject alone; empty when
+   * none. An upload whose size was not signed (Uppy's) holds 1 byte to {@code maxFileSize}.
+   */
+  static Optional<String> difference(Upload upload, StoredObject object, long maxFileSize) {
+    if (!upload.isSizeKnown()) {
+      if (object.size() < 1 || object.size() > maxFileSize) {
+        return Optional.of("the store holds " + ByteSize.format(object.size()) + " but files of"
+            + " 1 byte to " + ByteSize.format(maxFileSize) + " are allowed");
+      }
+    } else if (object.size() != upload.size()) {
       return Optional.of("expected " + upload.size() + " bytes but the store holds "
           + object.size());
     }

@@ -17,6 +17,8 @@ import dev.directupload.registry.Tombstone;
 import dev.directupload.registry.Upload;
 import dev.directupload.registry.Usage;
 import dev.directupload.storage.ObjectStore;
+import dev.directupload.storage.PostSpec;
+import dev.directupload.storage.PresignedPost;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.StorageException;
@@ -31,6 +33,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The use cases behind the API. The server never sees file bytes: it signs what the browser may
@@ -60,6 +63,12 @@ public final class UploadService {
   public static final int MAX_PARTS_PER_REQUEST = 100;
   /** A part URL lives at most this long: a client signs parts shortly before sending them. */
   static final Duration MAX_PART_URL_EXPIRY = Duration.ofHours(1);
+
+  /** How long a part URL lives under these settings. */
+  public static Duration partUrlExpiry(Settings settings) {
+    return settings.urlExpiry().compareTo(MAX_PART_URL_EXPIRY) < 0 ? settings.urlExpiry()
+        : MAX_PART_URL_EXPIRY;
+  }
   public static final int MAX_PAGE_SIZE = 1000;
   public static final int DEFAULT_PAGE_SIZE = 50;
   /** How long a look at the store answers health checks. */
@@ -94,6 +103,8 @@ public final class UploadService {
   private final Optional<PreCreateHook> preCreateHook;
   private final UploadEvents events;
   private final UploadObserver observer;
+  /** Form uploads this instance signed, whose objects it looks for (Uppy never completes them). */
+  private final Arrivals arrivals = new Arrivals();
   private volatile DateFolder lastDateFolder;
   private volatile StoreCheck lastStoreCheck;
 
@@ -180,6 +191,72 @@ public final class UploadService {
   }
 
   /**
+   * Signs a POST form for a client that does not say the file's size (Uppy's small files): the
+   * rules of {@link #presign} for name, type, owner, limits and the hook, the size bound to 1 byte
+   * up to {@code max-file-size} (or what the owner's quota leaves) and checked again when the
+   * object exists. Uppy never completes such an upload: this instance looks for the object by
+   * itself ({@link #noticeArrivals}) and lists it when it checks out.
+   */
+  public SignedForm presignForm(Caller caller, UppyRequest request) {
+    Upload upload = unsized(caller, request, Optional.empty());
+    long largest = Math.min(Math.min(settings.maxFileSize(), PostSpec.MAX_SIZE),
+        quotaRoom(upload.owner()));
+    PresignedPost post = guard(() -> store.presignPost(new PostSpec(upload.key(),
+        upload.contentType(), StoredUploads.metadata(upload), 1, largest, Optional.empty(),
+        settings.publicRead(), settings.urlExpiry(),
+        ObjectChecks.contentDisposition(upload.contentType()))));
+    admit(upload, upload.createdAt());
+    arrivals.watch(upload.id(), upload.createdAt());
+    observer.presigned(caller, upload);
+    return new SignedForm(upload, post);
+  }
+
+  /**
+   * Starts a multipart upload for a client that cuts its parts itself and says nothing of them
+   * beforehand (Uppy's large files): parts are signed one by one without a length or checksum,
+   * and the client names the parts to join when it completes ({@link #completeParts}). As with
+   * every multipart upload, the store's upload starts with the first part signed.
+   */
+  public Upload startMultipart(Caller caller, UppyRequest request) {
+    Upload upload = unsized(caller, request, Optional.of(MultipartPlan.clientCut()));
+    admit(upload, upload.createdAt());
+    multipart.signed(upload);
+    observer.presigned(caller, upload);
+    return upload;
+  }
+
+  /** A new upload of unknown size, checked as {@link #presign} checks one, not yet admitted. */
+  private Upload unsized(Caller caller, UppyRequest request, Optional<MultipartPlan> plan) {
+    String filename = rules.filename(request.filename());
+    String contentType = rules.contentType(request.contentType());
+    rules.typeMatchesName(filename, contentType);
+    Map<String, String> extra = new TreeMap<>(ClientMetadata.of(request.metadata()));
+    // The host application's pairs win over the browser's.
+    extra.putAll(askHook(caller, filename, contentType, Upload.SIZE_UNKNOWN));
+    String owner = caller.owner();
+    Instant now = clock.instant();
+    String id = UploadIds.next(now);
+    String key = folderOf(owner, id, now) + UploadRules.keySafeName(filename);
+    requireMetadataFits(StoredUploads.metadata(id, filename, owner, extra));
+    return new Upload(id, owner, caller.client(), key, filename, contentType, Upload.SIZE_UNKNOWN,
+        Optional.empty(), extra, now, now.plus(settings.urlExpiry()).plus(PENDING_GRACE),
+        Optional.empty(), Optional.empty(), plan);
+  }
+
+  /** The bytes the owner's quota leaves for a file of unknown size; no limit without a quota. */
+  private long quotaRoom(String owner) {
+    if (limits.quotaBytes() <= 0) {
+      return Long.MAX_VALUE;
+    }
+    Usage usage = registry.usage(owner);
+    long room = limits.quotaBytes() - usage.bytes() - usage.pendingBytes();
+    if (room < 1) {
+      throw quotaExceeded(owner, Admission.OVER_QUOTA_BYTES);
+    }
+    return room;
+  }
+
+  /**
    * What the host application says about this upload, when a pre-create hook is set: the extra
    * metadata it wants stored with the object, or a refusal in its own words and status.
    */
@@ -255,6 +332,54 @@ public final class UploadService {
   }
 
   /**
+   * Signs part {@code partNumber} of a multipart upload started by {@link #startMultipart}, for
+   * a client that names the upload by id and object key (Companion's routes); any length.
+   */
+  public SignedPart signPart(Caller caller, String id, String key, int partNumber) {
+    return multipart.sign(find(caller, id, key), List.of(new PartRequest(partNumber, null)))
+        .get(0);
+  }
+
+  /** Checks that {@code id} names an upload of the caller with the object key {@code key}. */
+  public void requireUpload(Caller caller, String id, String key) {
+    find(caller, id, key);
+  }
+
+  /** {@link #storedParts}, for a client that names the upload by id and object key. */
+  public PartsInStore storedParts(Caller caller, String id, String key) {
+    return multipart.stored(find(caller, id, key));
+  }
+
+  /**
+   * Joins the parts a client that cut them itself names, then verifies and lists the file as
+   * {@link #complete} does. Idempotent: a completed upload is answered as it is.
+   */
+  public Upload completeParts(Caller caller, String id, String key, List<ClientPart> parts) {
+    Upload upload = find(caller, id, key);
+    if (upload.isCompleted()) {
+      return upload;
+    }
+    if (upload.multipart().filter(MultipartPlan::isClientCut).isEmpty()) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "Upload " + id + " was not started"
+          + " through s3/multipart; complete it with POST api/uploads/" + id + "/complete.");
+    }
+    return verifyAndList(caller, upload, multipart.joinClientParts(upload, parts));
+  }
+
+  /**
+   * Cancels a pending multipart upload named by id and object key (Uppy's abort). A completed
+   * file is not deleted this way: Uppy aborts after any error, and must not take a file with it.
+   */
+  public void cancelMultipart(Caller caller, String id, String key) {
+    Upload upload = find(caller, id, key);
+    if (upload.isCompleted()) {
+      throw new ApiException(ErrorCode.ALREADY_COMPLETED, "Upload " + id + " is complete;"
+          + " delete the file with DELETE api/files/" + id + ".");
+    }
+    delete(caller, id);
+  }
+
+  /**
    * Checks that {@code id} names a pending multipart upload of the caller before its request
    * body is read: a request for a made-up id costs no reading at all.
    */
@@ -275,22 +400,42 @@ public final class UploadService {
     if (upload.isCompleted()) {
       return upload;
     }
+    if (upload.multipart().filter(MultipartPlan::isClientCut).isPresent()) {
+      throw new ApiException(ErrorCode.INVALID_REQUEST, "Upload " + id + " was started through"
+          + " s3/multipart; complete it there, naming its parts.");
+    }
     StoredObject object = upload.multipart().isPresent()
         ? multipart.join(upload)
         : headOrNotUploaded(upload);
-    Optional<String> difference = ObjectChecks.difference(upload, object);
+    return verifyAndList(caller, upload, object);
+  }
+
+  /**
+   * Checks the object against what was signed (and, for a file whose size was not signed,
+   * against {@code max-file-size} and the owner's quota) and lists the upload; an object that
+   * fails is deleted and the upload dropped, with the problem as the answer.
+   */
+  private Upload verifyAndList(Caller caller, Upload upload, StoredObject found) {
+    String id = upload.id();
+    long max = settings.maxFileSize();
+    StoredObject object = found;
+    Optional<String> difference = ObjectChecks.difference(upload, object, max);
     if (difference.isPresent()) {
       // Look twice before deleting someone's upload: a store that is not atomic (or an object
       // being deleted right now) can describe an object half-way.
       object = headOrNotUploaded(upload);
-      difference = ObjectChecks.difference(upload, object);
+      difference = ObjectChecks.difference(upload, object, max);
     }
     Optional<ApiException> problem = difference.map(d -> new ApiException(
         ErrorCode.OBJECT_MISMATCH, d + "; the object was deleted. Start the upload again."));
+    if (problem.isEmpty() && !upload.isSizeKnown()) {
+      problem = overQuota(upload.owner(), object.size());
+    }
     if (problem.isEmpty()) {
       problem = guard(() -> checks.deepProblem(upload));
     }
     if (problem.isPresent()) {
+      arrivals.forget(id);
       if (registry.find(id).isEmpty()) {
         throw notFound(id); // deleted meanwhile: that delete already answered for it
       }
@@ -305,8 +450,10 @@ public final class UploadService {
     }
     Instant at = object.lastModified();
     Optional<String> etag = object.etag();
-    Changed changed = registry.markCompleted(id, at, etag,
-        events.completed(upload.completed(at, etag), clock.instant()));
+    long size = object.size();
+    Changed changed = registry.markCompleted(id, at, etag, size,
+        events.completed(upload.completed(at, etag).withSize(size), clock.instant()));
+    arrivals.forget(id);
     Upload completed = changed.upload().orElseThrow(() -> notFound(id));
     events.announce(changed.recorded());
     if (upload.multipart().isPresent()) {
@@ -321,6 +468,51 @@ public final class UploadService {
     return guard(() -> store.head(upload.key())).orElseThrow(() ->
         new ApiException(ErrorCode.NOT_UPLOADED, "No object has been uploaded for "
             + upload.id() + " yet; PUT the file to the signed URL first."));
+  }
+
+  /** A file whose size was not signed that would take its owner past the quota in bytes. */
+  private Optional<ApiException> overQuota(String owner, long size) {
+    if (limits.quotaBytes() <= 0 || registry.usage(owner).bytes() + size <= limits.quotaBytes()) {
+      return Optional.empty();
+    }
+    return Optional.of(new ApiException(ErrorCode.QUOTA_EXCEEDED, "This file of "
+        + ByteSize.format(size) + " would take your storage past your quota of "
+        + ByteSize.format(limits.quotaBytes()) + "; it was deleted."));
+  }
+
+  /**
+   * Looks for the objects of the form uploads this instance signed (see {@link Arrivals}) and
+   * lists each one that arrived and checks out, as {@link #complete} would; one that fails is
+   * deleted. Returns how many were settled either way.
+   */
+  public int noticeArrivals() {
+    int settled = 0;
+    for (String id : arrivals.due(clock.instant())) {
+      Optional<Upload> pending = registry.find(id).filter(u -> !u.isCompleted());
+      if (pending.isEmpty()) {
+        arrivals.forget(id); // completed, cancelled or expired meanwhile
+        continue;
+      }
+      Upload upload = pending.get();
+      Optional<StoredObject> object = store.head(upload.key());
+      if (object.isEmpty()) {
+        if (!upload.expiresAt().isAfter(clock.instant())) {
+          arrivals.forget(id); // expiry settles it now
+        }
+        continue;
+      }
+      try {
+        verifyAndList(Caller.system(), upload, object.get());
+      } catch (ApiException e) {
+        if (e.code() == ErrorCode.STORAGE_UNAVAILABLE) {
+          continue; // still watched: the next look tries again
+        }
+        LOG.log(System.Logger.Level.INFO, "The object of form upload " + id + " was refused: "
+            + e.getMessage());
+      }
+      settled++;
+    }
+    return settled;
   }
 
   /**
@@ -341,6 +533,7 @@ public final class UploadService {
       return null;
     });
     Changed changed = registry.remove(id, tombstone, events.deleted(upload, clock.instant()));
+    arrivals.forget(id);
     events.announce(changed.recorded());
     changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
     observer.deleted(caller, upload);
@@ -397,9 +590,13 @@ public final class UploadService {
     }
   }
 
-  /** The owner's pending uploads, oldest first. */
+  /**
+   * The owner's pending uploads that a client of our API can resume, oldest first. Uppy's are
+   * left out: Uppy keeps its own state, and our page could not resume an upload whose size and
+   * parts nobody said.
+   */
   public List<Upload> pendingUploads(Caller caller) {
-    return registry.pending(caller.owner());
+    return registry.pending(caller.owner()).stream().filter(Upload::isSizeKnown).toList();
   }
 
   /**
@@ -441,6 +638,11 @@ public final class UploadService {
             && !upload.etag().equals(object.etag()))
         || (upload.completedAt().isPresent()
             && !upload.completedAt().get().equals(object.lastModified()));
+  }
+
+  /** The object's URL in the bucket (readable by anyone only when objects are public). */
+  public URI objectUrl(Upload upload) {
+    return store.publicUrl(upload.key());
   }
 
   /** The object's permanent URL when objects are public, else empty. */
@@ -516,13 +718,16 @@ public final class UploadService {
       try {
         Optional<StoredObject> object = store.head(upload.key());
         boolean good = object.isPresent()
-            && ObjectChecks.difference(upload, object.get()).isEmpty()
+            && ObjectChecks.difference(upload, object.get(), settings.maxFileSize()).isEmpty()
+            && (upload.isSizeKnown() || overQuota(upload.owner(), object.get().size()).isEmpty())
             && checks.deepProblem(upload).isEmpty();
+        arrivals.forget(upload.id());
         if (good) {
           Instant at = object.get().lastModified();
           Optional<String> etag = object.get().etag();
-          Changed changed = registry.markCompleted(upload.id(), at, etag,
-              events.completed(upload.completed(at, etag), clock.instant()));
+          long size = object.get().size();
+          Changed changed = registry.markCompleted(upload.id(), at, etag, size,
+              events.completed(upload.completed(at, etag).withSize(size), clock.instant()));
           events.announce(changed.recorded());
           changes.ifPresent(c ->
               c.write(ChangeRecords.Kind.COMPLETED, upload.key(), clock.instant()));
@@ -605,7 +810,7 @@ public final class UploadService {
         Optional<Upload> stored = store.head(change.objectKey()).flatMap(storedUploads::upload);
         if (stored.isPresent() && (known.isPresent()
             ? registry.markCompleted(id, stored.get().completedAt().orElseThrow(),
-                stored.get().etag()).isPresent()
+                stored.get().etag(), stored.get().size(), List.of()).upload().isPresent()
             : registry.addCompleted(stored.get()))) {
           applied++;
         }
@@ -646,6 +851,15 @@ public final class UploadService {
   }
 
   private record DateFolder(long epochDay, String text) {}
+
+  /** {@link #find(Caller, String)}, and the object key must be the upload's. */
+  private Upload find(Caller caller, String id, String key) {
+    Upload upload = find(caller, id);
+    if (!upload.key().equals(key)) {
+      throw notFound(id); // as for someone else's: a key does not help to probe ids
+    }
+    return upload;
+  }
 
   private Upload find(Caller caller, String id) {
     if (!UploadIds.isWellFormed(id)) {
@@ -720,7 +934,8 @@ public final class UploadService {
   private void adoptOrDelete(Upload found) {
     StoredObject object = guard(() -> store.head(found.key())).orElseThrow(() -> notFound(
         found.id()));
-    Optional<ApiException> problem = ObjectChecks.difference(found, object)
+    Optional<ApiException> problem = ObjectChecks.difference(found, object,
+        settings.maxFileSize())
         .map(d -> new ApiException(ErrorCode.OBJECT_MISMATCH, d + "; the object was deleted."));
     if (problem.isEmpty()) {
       problem = guard(() -> checks.deepProblem(found));

@@ -38,21 +38,29 @@ abstract class ApiServlet extends HttpServlet {
     answering(req, resp, () -> handle(req.getMethod(), segments(req.getPathInfo()), req, resp));
   }
 
+  /**
+   * Answers an error: our one JSON error shape, unless a servlet speaks someone else's protocol
+   * (Companion's, for Uppy) and must answer errors its way.
+   */
+  void writeError(HttpServletResponse resp, ApiException e) throws IOException {
+    Json.writeError(resp, e);
+  }
+
   /** Runs {@code work}, turning whatever it throws into the one JSON error shape. */
-  private static void answering(HttpServletRequest req, HttpServletResponse resp, Work work)
+  private void answering(HttpServletRequest req, HttpServletResponse resp, Work work)
       throws IOException {
     try {
       work.run();
     } catch (ApiException e) {
       if (!resp.isCommitted()) {
-        Json.writeError(resp, e);
+        writeError(resp, e);
       }
     } catch (RegistryUnavailableException e) {
       // The database is down or not ready: the client may try again; the log has the cause.
       LOG.log(System.Logger.Level.WARNING, "Database unavailable in " + req.getMethod() + " "
           + req.getRequestURI() + ": " + e.getMessage(), e.getCause());
       if (!resp.isCommitted()) {
-        Json.writeError(resp, new ApiException(ErrorCode.DATABASE_UNAVAILABLE,
+        writeError(resp, new ApiException(ErrorCode.DATABASE_UNAVAILABLE,
             "The database is not available right now; try again shortly."));
       }
     } catch (RuntimeException e) {
@@ -61,7 +69,7 @@ abstract class ApiServlet extends HttpServlet {
           + req.getRequestURI(), e);
       if (!resp.isCommitted()) {
         resp.reset();
-        Json.writeError(resp, new ApiException(ErrorCode.INTERNAL_ERROR));
+        writeError(resp, new ApiException(ErrorCode.INTERNAL_ERROR));
       }
     }
   }
@@ -83,9 +91,15 @@ abstract class ApiServlet extends HttpServlet {
    * full within {@code deadline} is answered 408: slow senders cannot take every thread. Type
    * and declared length are checked before anything is read.
    */
-  static void withJsonBody(HttpServletRequest req, HttpServletResponse resp, Duration deadline,
+  void withJsonBody(HttpServletRequest req, HttpServletResponse resp, Duration deadline,
       BodyHandler then) throws IOException {
-    Json.checkBodyHeaders(req);
+    withJsonBody(req, resp, deadline, Json.MAX_BODY_BYTES, then);
+  }
+
+  /** The same, for a body of up to {@code maxBytes}. */
+  void withJsonBody(HttpServletRequest req, HttpServletResponse resp, Duration deadline,
+      int maxBytes, BodyHandler then) throws IOException {
+    Json.checkBodyHeaders(req, maxBytes);
     AsyncContext async = req.startAsync();
     async.setTimeout(deadline.toMillis());
     AtomicBoolean answered = new AtomicBoolean();
@@ -96,7 +110,7 @@ abstract class ApiServlet extends HttpServlet {
           if (!resp.isCommitted()) {
             // The connection cannot be reused: the rest of the body may still come.
             resp.setHeader("Connection", "close");
-            Json.writeError(resp, new ApiException(ErrorCode.BODY_TIMEOUT, "The request body did"
+            writeError(resp, new ApiException(ErrorCode.BODY_TIMEOUT, "The request body did"
                 + " not arrive within " + deadline.toSeconds() + " s."));
           }
           async.complete();
@@ -131,9 +145,9 @@ abstract class ApiServlet extends HttpServlet {
             break;
           }
           body.write(chunk, 0, n);
-          if (body.size() > Json.MAX_BODY_BYTES) {
+          if (body.size() > maxBytes) {
             finish(() -> {
-              throw Json.tooLarge();
+              throw Json.tooLarge(maxBytes);
             });
             return;
           }
@@ -142,7 +156,7 @@ abstract class ApiServlet extends HttpServlet {
 
       @Override
       public void onAllDataRead() throws IOException {
-        finish(() -> then.handle(Json.parseObject(body.toByteArray())));
+        finish(() -> then.handle(Json.parseObject(body.toByteArray(), maxBytes)));
       }
 
       @Override

@@ -127,12 +127,12 @@ public final class AppListener implements ServletContextListener {
     addFilter(context, "security-headers", new SecurityHeadersFilter(bucketOrigin))
         .addMappingForUrlPatterns(null, false, "/*");
     addFilter(context, "cors", new CorsFilter(settings))
-        .addMappingForUrlPatterns(null, false, "/api/*", "/js/*");
+        .addMappingForUrlPatterns(null, false, "/api/*", "/s3/*", "/js/*");
     addFilter(context, "origin-check", new OriginCheckFilter(settings))
-        .addMappingForUrlPatterns(null, false, "/api/*");
+        .addMappingForUrlPatterns(null, false, "/api/*", "/s3/*");
     if (settings.rateLimit() > 0) {
       addFilter(context, "rate-limit", new RateLimitFilter(settings.rateLimit()))
-          .addMappingForServletNames(null, false, "uploads", "files");
+          .addMappingForServletNames(null, false, "uploads", "files", "s3");
     }
     // Health stays open for load balancers; everything that touches files needs the role.
     Optional<String> role = settings.authRole();
@@ -141,6 +141,8 @@ public final class AppListener implements ServletContextListener {
         role, "/api/uploads", "/api/uploads/*");
     register(context, "files", new FilesServlet(service, callers), role, "/api/files",
         "/api/files/*");
+    register(context, "s3", new CompanionServlet(service, callers, settings.bucket(),
+        settings.bodyTimeout(), UploadService.partUrlExpiry(settings)), role, "/s3/*");
     register(context, "health", new HealthServlet(service, role.isPresent(), databaseProblem,
         webhooks), Optional.empty(), "/api/health");
     register(context, "api-not-found", new NotFoundServlet(), Optional.empty(), "/api/*");

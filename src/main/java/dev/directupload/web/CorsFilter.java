@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Lets the pages of {@code allowed-origins} use the API and import the client module
- * ({@code js/client.js}) from another origin: the answer names the origin (never {@code *}),
+ * Lets the pages of {@code allowed-origins} use the API, Companion's {@code s3/} routes (Uppy)
+ * and import the client module ({@code js/client.js}) from another origin: the answer names the origin (never {@code *}),
  * allows credentials (the user's session or Basic login goes with the request), and a preflight
  * is answered here and kept by the browser for an hour. Every other origin gets no CORS header,
  * so browsers keep its pages out as before; {@link OriginCheckFilter} still refuses their
@@ -21,7 +21,8 @@ import java.util.Set;
 final class CorsFilter extends HttpFilter {
   private static final long serialVersionUID = 1L;
   static final String ALLOWED_METHODS = "GET, POST, DELETE";
-  static final String ALLOWED_HEADERS = "content-type, accept";
+  /** What our client and Uppy send (Uppy 5 may add Authorization through its headers option). */
+  static final String ALLOWED_HEADERS = "content-type, accept, authorization";
   /** A browser keeps a preflight's answer at most this long (Chromium caps it at 2 hours). */
   static final String PREFLIGHT_CACHE_SECONDS = "3600";
 

@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  * a start (on a thread of its own, so the app answers at once; tried again with a growing pause
  * while the store fails), settling expired pending uploads every minute, reading what other
  * instances changed every {@code index-refresh}, checkpoints of the index, and hourly clean-ups:
- * abandoned multipart uploads, old change records, removed uploads' keys.
+ * abandoned multipart uploads, old change records, removed uploads' keys. Looking for the
+ * objects of form uploads (which Uppy never completes) has a thread of its own: a user waits for
+ * those, and a slow expiry round must not hold them up.
  */
 final class Housekeeping implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Housekeeping.class.getName());
@@ -34,11 +36,17 @@ final class Housekeeping implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-housekeeping"));
   private final ScheduledExecutorService loader =
       Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-index-loader"));
+  private final ScheduledExecutorService arrivals =
+      Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-arrivals"));
+  /** How often to see which form uploads are due for a look (each is looked at every 2-5 s). */
+  static final long ARRIVALS_LOOK_MILLIS = 1000;
 
   /** Starts loading the index and schedules the rest. */
   Housekeeping(UploadService service, IndexSource index, Duration refresh) {
     this.service = service;
     loader.execute(() -> load(index, FIRST_RETRY));
+    arrivals.scheduleWithFixedDelay(this::noticeArrivals, ARRIVALS_LOOK_MILLIS,
+        ARRIVALS_LOOK_MILLIS, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(this::expire, PERIOD_SECONDS, PERIOD_SECONDS,
         TimeUnit.SECONDS);
     scheduler.scheduleWithFixedDelay(this::sweep, PERIOD_SECONDS, SWEEP_PERIOD_SECONDS,
@@ -101,6 +109,17 @@ final class Housekeeping implements AutoCloseable {
     }
   }
 
+  private void noticeArrivals() {
+    try {
+      service.noticeArrivals();
+    } catch (StorageException | RegistryUnavailableException e) {
+      LOG.log(System.Logger.Level.DEBUG, "Could not look for arrived form uploads ("
+          + e.getMessage() + "); will look again", e.getCause());
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "Looking for arrived form uploads failed", e);
+    }
+  }
+
   private void expire() {
     try {
       service.expirePending();
@@ -141,6 +160,7 @@ final class Housekeeping implements AutoCloseable {
   @Override
   public void close() {
     loader.shutdownNow();
+    arrivals.shutdownNow();
     scheduler.shutdownNow();
   }
 }

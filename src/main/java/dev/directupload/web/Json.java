@@ -171,7 +171,7 @@ final class Json {
    * Refuses a body before a byte of it is read: it must be {@code application/json} and not
    * declare more than {@link #MAX_BODY_BYTES}.
    */
-  static void checkBodyHeaders(HttpServletRequest req) {
+  static void checkBodyHeaders(HttpServletRequest req, int maxBytes) {
     String contentType = req.getContentType();
     if (contentType == null || !(contentType.equals("application/json")
         || JSON_TYPE.matcher(contentType.toLowerCase(Locale.ROOT).trim()).matches())) {
@@ -179,8 +179,8 @@ final class Json {
           "expected Content-Type application/json but was " + (contentType == null ? "none"
               : "'" + contentType.replaceAll("\\p{Cntrl}", "?") + "'"));
     }
-    if (req.getContentLengthLong() > MAX_BODY_BYTES) {
-      throw tooLarge();
+    if (req.getContentLengthLong() > maxBytes) {
+      throw tooLarge(maxBytes);
     }
   }
 
@@ -189,8 +189,13 @@ final class Json {
    * nothing after it.
    */
   static Map<String, JsonElement> parseObject(byte[] body) {
-    if (body.length > MAX_BODY_BYTES) {
-      throw tooLarge();
+    return parseObject(body, MAX_BODY_BYTES);
+  }
+
+  /** {@link #parseObject(byte[])} for a body of up to {@code maxBytes}. */
+  static Map<String, JsonElement> parseObject(byte[] body, int maxBytes) {
+    if (body.length > maxBytes) {
+      throw tooLarge(maxBytes);
     }
     String text = utf8(body);
     try (JsonReader reader = new JsonReader(new StringReader(text))) {
@@ -216,6 +221,18 @@ final class Json {
       throw malformed(e.getMessage() == null ? "not valid JSON"
           : e.getMessage().replaceAll("\\s*See https?://\\S+", ""));
     }
+  }
+
+  /** A string field of a request body; null when absent or null, a 400 when not a string. */
+  static String string(Map<String, JsonElement> body, String name) {
+    JsonElement value = body.get(name);
+    if (value == null || value.isJsonNull()) {
+      return null;
+    }
+    if (value instanceof JsonPrimitive p && p.isString()) {
+      return p.getAsString();
+    }
+    throw new ApiException(ErrorCode.INVALID_REQUEST, name + " must be a string");
   }
 
   /**
@@ -252,9 +269,9 @@ final class Json {
     }
   }
 
-  static ApiException tooLarge() {
+  static ApiException tooLarge(int maxBytes) {
     return new ApiException(ErrorCode.BODY_TOO_LARGE,
-        "expected a JSON body of at most " + MAX_BODY_BYTES + " bytes");
+        "expected a JSON body of at most " + maxBytes + " bytes");
   }
 
   private static ApiException malformed(String detail) {

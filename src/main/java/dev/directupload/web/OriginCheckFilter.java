@@ -21,8 +21,9 @@ import java.util.Set;
  * <ul>
  *   <li>Cross-site request forgery: a browser names the calling page's origin in
  *       {@code Origin}, and only our own origin, the configured public origin and
- *       {@code allowed-origins} may start, complete or delete uploads. Clients that are not
- *       browsers send no {@code Origin} and are not affected.
+ *       {@code allowed-origins} may start, complete or delete uploads (Companion's {@code s3/}
+ *       routes sign with GETs, which are checked too). Clients that are not browsers send no
+ *       {@code Origin} and are not affected.
  *   <li>DNS rebinding: a page of {@code attacker.example} whose name is made to resolve to this
  *       server is "same-origin" with it as far as the browser knows, and names itself in both
  *       {@code Host} and {@code Origin}. When {@code public-origin} is set, the API answers only
@@ -55,13 +56,22 @@ final class OriginCheckFilter extends HttpFilter {
           + "."));
       return;
     }
-    if (SAFE_METHODS.contains(req.getMethod()) || isAllowed(req)) {
+    if (isSafe(req) || isAllowed(req)) {
       chain.doFilter(req, resp);
       return;
     }
     Json.writeError(resp, new ApiException(ErrorCode.FORBIDDEN_ORIGIN, "Requests from "
         + printable(req.getHeader("Origin")) + " may not change uploads here; add the origin"
         + " to allowed-origins if it is yours."));
+  }
+
+  /**
+   * Reads change nothing, but Companion's protocol signs with GETs ({@code s3/params} creates an
+   * upload): under {@code s3/} only OPTIONS is let through unchecked.
+   */
+  private static boolean isSafe(HttpServletRequest req) {
+    return req.getServletPath().equals("/s3") ? req.getMethod().equals("OPTIONS")
+        : SAFE_METHODS.contains(req.getMethod());
   }
 
   private static boolean isHealth(HttpServletRequest req) {

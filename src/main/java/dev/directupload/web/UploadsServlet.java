@@ -97,8 +97,8 @@ final class UploadsServlet extends ApiServlet {
             + " and optionally checksumSha256");
       }
     }
-    return new UploadRequest(string(body, "filename"), string(body, "contentType"), size(body),
-        string(body, "checksumSha256"));
+    return new UploadRequest(Json.string(body, "filename"), Json.string(body, "contentType"), size(body),
+        Json.string(body, "checksumSha256"));
   }
 
   /** {@code {parts:[{partNumber, checksumSha256}, ...]}}: shapes here, values in the service. */
@@ -115,7 +115,7 @@ final class UploadsServlet extends ApiServlet {
         throw new ApiException(ErrorCode.INVALID_REQUEST, expected);
       }
       Map<String, JsonElement> fields = part.asMap();
-      parts.add(new PartRequest(partNumber(fields), string(fields, "checksumSha256")));
+      parts.add(new PartRequest(partNumber(fields), Json.string(fields, "checksumSha256")));
     }
     return parts;
   }
@@ -127,17 +127,6 @@ final class UploadsServlet extends ApiServlet {
       throw new ApiException(ErrorCode.INVALID_REQUEST, "partNumber must be a whole number");
     }
     return (int) n.getAsLong();
-  }
-
-  private static String string(Map<String, JsonElement> body, String name) {
-    JsonElement value = body.get(name);
-    if (value == null || value.isJsonNull()) {
-      return null;
-    }
-    if (value instanceof JsonPrimitive p && p.isString()) {
-      return p.getAsString();
-    }
-    throw new ApiException(ErrorCode.INVALID_REQUEST, name + " must be a string");
   }
 
   private static Long size(Map<String, JsonElement> body) {

@@ -2,6 +2,7 @@ package dev.directupload.it;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** The API of one running application, spoken with the JDK's HTTP client as a script would. */
 class ApiClient {
@@ -69,6 +71,30 @@ class ApiClient {
     presign.getAsJsonObject("headers").entrySet()
         .forEach(h -> put.header(h.getKey(), h.getValue().getAsString()));
     return http.send(put.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * POSTs {@code fields} in their order, then {@code file} last, as a browser posts a signed
+   * form ({@code multipart/form-data}).
+   */
+  HttpResponse<String> postForm(String url, Map<String, String> fields, byte[] file)
+      throws IOException, InterruptedException {
+    String boundary = "----direct-upload-" + System.nanoTime();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    for (Map.Entry<String, String> field : fields.entrySet()) {
+      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\""
+          + field.getKey() + "\"\r\n\r\n" + field.getValue() + "\r\n")
+          .getBytes(StandardCharsets.UTF_8));
+    }
+    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\";"
+        + " filename=\"notes.txt\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    body.writeBytes(file);
+    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    return http.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   /** The ids of the caller's listed files (the first thousand), once the list is complete. */

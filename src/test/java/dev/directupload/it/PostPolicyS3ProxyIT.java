@@ -74,7 +74,7 @@ class PostPolicyS3ProxyIT {
   private static PresignedPost sign(String key, Optional<String> checksum) {
     return signer(Clock.systemUTC()).presignPost(new PostSpec(key, "text/plain",
         Map.of("upload-id", "u1", "filename", "notes.txt"), 1, 100, checksum, false,
-        Duration.ofMinutes(5)));
+        Duration.ofMinutes(5), Optional.empty()));
   }
 
   /** The signed fields with {@code name} set to {@code value} (added before the policy if new). */
@@ -87,25 +87,9 @@ class PostPolicyS3ProxyIT {
     return fields;
   }
 
-  /** POSTs the fields, then the file last, as a browser's multipart/form-data body. */
   private HttpResponse<String> post(String url, Map<String, String> fields, byte[] file)
       throws Exception {
-    String boundary = "----direct-upload-" + System.nanoTime();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    for (Map.Entry<String, String> field : fields.entrySet()) {
-      body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\""
-          + field.getKey() + "\"\r\n\r\n" + field.getValue() + "\r\n")
-          .getBytes(StandardCharsets.UTF_8));
-    }
-    body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\";"
-        + " filename=\"notes.txt\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-        .getBytes(StandardCharsets.UTF_8));
-    body.writeBytes(file);
-    body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    return http.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return new ApiClient("unused/", http).postForm(url, fields, file);
   }
 
   private static boolean exists(String key) {
@@ -197,7 +181,7 @@ class PostPolicyS3ProxyIT {
     // Signed 6 minutes ago for 5 minutes: expired a minute ago.
     PresignedPost form = signer(new MutableClock(Instant.now().minus(Duration.ofMinutes(6))))
         .presignPost(new PostSpec("uploads/expired.txt", "text/plain", Map.of(), 1, 100,
-            Optional.empty(), false, Duration.ofMinutes(5)));
+            Optional.empty(), false, Duration.ofMinutes(5), Optional.empty()));
     HttpResponse<String> answer = post(form.url(), form.fields(), BODY);
     assertEquals(403, answer.statusCode(), answer.body());
     assertTrue(answer.body().contains("Policy expired"), answer.body());

@@ -32,7 +32,8 @@ class MemoryRegistryTest extends RegistryContract {
     registry.addPending(pending(id(1), T0.plusSeconds(60)), ROOMY, T0);
     List<Event> completed = List.of(event(Event.UPLOAD_COMPLETED, id(1)));
     assertThrows(StorageException.class,
-        () -> registry.markCompleted(id(1), T0, Optional.empty(), completed));
+        () -> registry.markCompleted(id(1), T0, Optional.empty(),
+            Registry.SIZE_AS_SIGNED, completed));
     assertFalse(registry.find(id(1)).orElseThrow().isCompleted());
     assertThrows(StorageException.class, () -> registry.remove(id(1), null,
         List.of(event(Event.UPLOAD_DELETED, id(1)))));

@@ -139,6 +139,7 @@ class PostgresOutageIT {
           String id = id(i);
           try {
             registry.markCompleted(id, T0.plusSeconds(1), Optional.empty(),
+                Registry.SIZE_AS_SIGNED,
                 List.of(Event.create(Event.UPLOAD_COMPLETED, id, Map.of(), T0)));
             acknowledged.add(id);
           } catch (RegistryUnavailableException e) {

@@ -176,6 +176,7 @@ class PostgresRegistryIT extends RegistryContract {
         results.add(pool.submit(() -> {
           start.await();
           return instance.markCompleted(id, T0.plusSeconds(1), Optional.empty(),
+                Registry.SIZE_AS_SIGNED,
               List.of(event));
         }));
       }
@@ -206,7 +207,7 @@ class PostgresRegistryIT extends RegistryContract {
     // The same webhook-id twice breaks the outbox's unique constraint: the insert fails.
     RegistryUnavailableException e = assertThrows(RegistryUnavailableException.class,
         () -> registry.markCompleted(id(1), T0.plusSeconds(1), Optional.empty(),
-            List.of(event)));
+            Registry.SIZE_AS_SIGNED, List.of(event)));
     assertTrue(e.getMessage().contains("constraint"), e.getMessage());
 
     assertFalse(registry.find(id(1)).orElseThrow().isCompleted());
@@ -224,7 +225,7 @@ class PostgresRegistryIT extends RegistryContract {
     Registry registry = registry();
     registry.addPending(pending(id(1), T0.plusSeconds(60)), ROOMY, T0);
     Changed changed = registry.markCompleted(id(1), T0.plusSeconds(1), Optional.empty(),
-        List.of(event(Event.UPLOAD_COMPLETED, id(1))));
+        Registry.SIZE_AS_SIGNED, List.of(event(Event.UPLOAD_COMPLETED, id(1))));
     Delivery recorded = changed.recorded().get(0);
     assertEquals("here", recorded.leaseOwner());
     assertEquals(T0.plus(LEASE), recorded.leaseUntil());

@@ -439,12 +439,12 @@ abstract class RegistryContract {
     Registry registry = registry();
     registry.addPending(pending(id(1), T0.plusSeconds(60)), ROOMY, T0);
     Changed first = registry.markCompleted(id(1), T0.plusSeconds(1), Optional.empty(),
-        List.of(event(Event.UPLOAD_COMPLETED, id(1))));
+        Registry.SIZE_AS_SIGNED, List.of(event(Event.UPLOAD_COMPLETED, id(1))));
     assertTrue(first.upload().orElseThrow().isCompleted());
     assertEquals(List.of(event(Event.UPLOAD_COMPLETED, id(1))),
         first.recorded().stream().map(d -> d.event()).toList());
     Changed again = registry.markCompleted(id(1), T0.plusSeconds(2), Optional.empty(),
-        List.of(event(Event.UPLOAD_COMPLETED, id(1))));
+        Registry.SIZE_AS_SIGNED, List.of(event(Event.UPLOAD_COMPLETED, id(1))));
     assertEquals(first.upload(), again.upload());
     assertEquals(List.of(), again.recorded());
 

@@ -62,7 +62,7 @@ class PostPolicySignerTest {
   private static PostSpec spec(Map<String, String> metadata, Optional<String> checksum,
       boolean publicRead) {
     return new PostSpec("uploads/a b.txt", "text/plain", metadata, 1, 100, checksum, publicRead,
-        Duration.ofMinutes(15));
+        Duration.ofMinutes(15), Optional.empty());
   }
 
   private static String policyOf(PresignedPost post) {
@@ -173,7 +173,7 @@ class PostPolicySignerTest {
   @Test
   void refusesAnExpiryBeyondSevenDays() {
     PostSpec tooLong = new PostSpec("k", "text/plain", Map.of(), 0, 1, Optional.empty(), false,
-        Duration.ofDays(7).plusSeconds(1));
+        Duration.ofDays(7).plusSeconds(1), Optional.empty());
     assertThrows(IllegalArgumentException.class,
         () -> signer(EXAMPLE_CREDENTIALS, EXAMPLE_DATE).presignPost(tooLong));
   }
@@ -181,12 +181,13 @@ class PostPolicySignerTest {
   @Test
   void refusesAKeyThatTheStoreWouldRewriteWithTheBrowsersFileName() {
     assertThrows(IllegalArgumentException.class, () -> new PostSpec("uploads/${filename}",
-        "text/plain", Map.of(), 0, 1, Optional.empty(), false, Duration.ofMinutes(1)));
+        "text/plain", Map.of(), 0, 1, Optional.empty(), false, Duration.ofMinutes(1),
+        Optional.empty()));
   }
 
   @Test
   void refusesASizeRangeThatEndsBeforeItStarts() {
     assertThrows(IllegalArgumentException.class, () -> new PostSpec("k", "text/plain", Map.of(),
-        10, 9, Optional.empty(), false, Duration.ofMinutes(1)));
+        10, 9, Optional.empty(), false, Duration.ofMinutes(1), Optional.empty()));
   }
 }

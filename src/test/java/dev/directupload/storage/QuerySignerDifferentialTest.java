@@ -174,7 +174,7 @@ class QuerySignerDifferentialTest {
             .contentLength(size).checksumSHA256(checksum)));
     clock.set(signingTime(expected.url().toString()));
     PresignedPut actual = lean.presignPart(new PartSpec(key, uploadId, partNumber, size,
-        checksum, expiry));
+        Optional.of(checksum), expiry));
     String context = where + ", part " + partNumber + " key=" + printable(key) + " uploadId="
         + printable(uploadId) + " expiry=" + expiry;
     assertEquals(expected.url().toString(), actual.url(), context);

@@ -6,7 +6,9 @@ import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.OpenMultipart;
 import dev.directupload.storage.PartSpec;
+import dev.directupload.storage.PostSpec;
 import dev.directupload.storage.PreflightAnswer;
+import dev.directupload.storage.PresignedPost;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.S3ObjectStore;
@@ -119,6 +121,21 @@ public final class FakeStore implements ObjectStore, AutoCloseable {
     multiparts.put(uploadId, new Multipart(spec, Instant.now(),
         java.util.Collections.synchronizedMap(new TreeMap<>())));
     return uploadId;
+  }
+
+  /** The last form signed, to play the browser's POST. */
+  public volatile PostSpec lastPost;
+
+  /** Stores an object as if a browser had POSTed the signed form with a file of {@code size}. */
+  public void postAsSigned(PostSpec spec, long size) {
+    put(spec.key(), size, spec.contentType(), spec.metadata(), Instant.now());
+  }
+
+  @Override
+  public PresignedPost presignPost(PostSpec spec) {
+    calls.add("presignPost " + spec.key());
+    lastPost = spec;
+    return signer.presignPost(spec);
   }
 
   @Override
