@@ -55,6 +55,8 @@ class UploadPageIT extends PageTest {
           .anyMatch(d -> d.toString().startsWith("100%")),
           name + ": expected the transfer to show 100% but it showed " + trace.get("details"));
       List<?> states = (List<?>) trace.get("states");
+      assertTrue(states.size() >= 3, name + ": expected at least uploading, verifying and done"
+          + " but the states seen were " + states);
       assertEquals(List.of("uploading", "verifying", "done"),
           states.subList(states.size() - 3, states.size()), name);
     }
