@@ -70,10 +70,7 @@ final class CompanionServlet extends ApiServlet {
 
   @Override
   void writeError(HttpServletResponse resp, ApiException e) throws IOException {
-    if (e.retryAfterSeconds() > 0) {
-      resp.setHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
-    }
-    Json.write(resp, e.httpStatus(), Map.of("message", e.getMessage(), "code", e.code().name()));
+    Json.writeCompanionError(resp, e);
   }
 
   @Override

@@ -168,6 +168,20 @@ final class Json {
   private record ErrorBody(String code, String message) {}
 
   /**
+   * An API error as Companion answers errors, for Uppy: {@code {message}} (Uppy 5 shows a 4xx
+   * answer's message to the user), with our {@code code} beside it; same status and
+   * {@code Retry-After} as {@link #writeError}.
+   */
+  static void writeCompanionError(HttpServletResponse resp, ApiException e) throws IOException {
+    if (e.retryAfterSeconds() > 0) {
+      resp.setHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
+    }
+    write(resp, e.httpStatus(), new CompanionError(e.getMessage(), e.code().name()));
+  }
+
+  private record CompanionError(String message, String code) {}
+
+  /**
    * Refuses a body before a byte of it is read: it must be {@code application/json} and not
    * declare more than {@link #MAX_BODY_BYTES}.
    */

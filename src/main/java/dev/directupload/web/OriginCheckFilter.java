@@ -51,7 +51,7 @@ final class OriginCheckFilter extends HttpFilter {
       throws IOException, ServletException {
     if (publicHost.isPresent() && !isHealth(req)
         && !publicHost.get().equals(bareHost(req.getServerName()))) {
-      Json.writeError(resp, new ApiException(ErrorCode.WRONG_HOST, "This server answers for "
+      refuse(req, resp, new ApiException(ErrorCode.WRONG_HOST, "This server answers for "
           + publicHost.get() + " (public-origin), not for " + printable(req.getServerName())
           + "."));
       return;
@@ -60,9 +60,19 @@ final class OriginCheckFilter extends HttpFilter {
       chain.doFilter(req, resp);
       return;
     }
-    Json.writeError(resp, new ApiException(ErrorCode.FORBIDDEN_ORIGIN, "Requests from "
+    refuse(req, resp, new ApiException(ErrorCode.FORBIDDEN_ORIGIN, "Requests from "
         + printable(req.getHeader("Origin")) + " may not change uploads here; add the origin"
         + " to allowed-origins if it is yours."));
+  }
+
+  /** Our error shape, or Companion's on its routes (Uppy shows its {@code message}). */
+  private static void refuse(HttpServletRequest req, HttpServletResponse resp, ApiException e)
+      throws IOException {
+    if (req.getServletPath().equals("/s3")) {
+      Json.writeCompanionError(resp, e);
+    } else {
+      Json.writeError(resp, e);
+    }
   }
 
   /**

@@ -14,7 +14,9 @@ import java.io.IOException;
  * Limits, per authenticated user or per anonymous caller's network, what a caller can make this
  * server and its store do: presigns ({@code POST api/uploads}: every URL handed out is storage
  * someone can fill) at {@code rate-limit} a minute, and the calls that reach the store
- * (complete, delete, download, parts) at {@link #STORE_CALLS_FACTOR} times that. Listing the
+ * (complete, delete, download, parts) at {@link #STORE_CALLS_FACTOR} times that. Uppy's
+ * {@code s3/} routes count the same way: {@code s3/params} and {@code POST s3/multipart} are
+ * presigns, the others store calls. Listing the
  * caller's own files and pending uploads reads only the index and is not limited.
  */
 final class RateLimitFilter extends HttpFilter {
@@ -32,13 +34,20 @@ final class RateLimitFilter extends HttpFilter {
     this.perMinute = perMinute;
   }
 
+  /** Uppy starts an upload with {@code GET s3/params} (a form) or {@code POST s3/multipart}. */
+  private static boolean isCompanionPresign(HttpServletRequest req) {
+    return ("GET".equals(req.getMethod()) && "/params".equals(req.getPathInfo()))
+        || ("POST".equals(req.getMethod()) && "/multipart".equals(req.getPathInfo()));
+  }
+
   @Override
   protected void doFilter(HttpServletRequest req, HttpServletResponse resp, FilterChain chain)
       throws IOException, ServletException {
     boolean root = req.getPathInfo() == null || "/".equals(req.getPathInfo());
-    boolean presign = "POST".equals(req.getMethod()) && root
-        && "/api/uploads".equals(req.getServletPath());
-    boolean indexOnly = "GET".equals(req.getMethod()) && root;
+    boolean companion = "/s3".equals(req.getServletPath());
+    boolean presign = companion ? isCompanionPresign(req)
+        : "POST".equals(req.getMethod()) && root && "/api/uploads".equals(req.getServletPath());
+    boolean indexOnly = !companion && "GET".equals(req.getMethod()) && root;
     if (!indexOnly) {
       String user = req.getRemoteUser();
       String client = user != null ? Caller.user(user).client()
@@ -48,8 +57,13 @@ final class RateLimitFilter extends HttpFilter {
         String what = presign ? "At most " + perMinute + " uploads may start per minute"
             : "At most " + perMinute * STORE_CALLS_FACTOR + " requests for uploads and files"
                 + " may be made per minute";
-        Json.writeError(resp, new ApiException(ErrorCode.TOO_MANY_REQUESTS, what
-            + "; try again in " + wait + " s.", (int) wait));
+        ApiException tooMany = new ApiException(ErrorCode.TOO_MANY_REQUESTS, what
+            + "; try again in " + wait + " s.", (int) wait);
+        if (companion) {
+          Json.writeCompanionError(resp, tooMany);
+        } else {
+          Json.writeError(resp, tooMany);
+        }
         return;
       }
     }

@@ -250,6 +250,8 @@ class CompanionRoutesIT {
         URI.create(app.base + path)).header("Origin", "http://evil.example").build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(403, other.statusCode(), "a sign-by-GET is refused to another site's page");
+    assertEquals("FORBIDDEN_ORIGIN", json(other).get("code").getAsString());
+    assertTrue(json(other).has("message"), other.body());
     assertFalse(other.headers().firstValue("Access-Control-Allow-Origin").isPresent());
     HttpResponse<String> image = app.http.send(HttpRequest.newBuilder(
         URI.create(app.base + path)).header("Sec-Fetch-Site", "cross-site").build(),

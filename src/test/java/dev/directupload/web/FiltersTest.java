@@ -188,6 +188,35 @@ class FiltersTest {
   }
 
   @Test
+  void uppysStartsArePresignsAndItsRefusalsAreCompanionShaped() throws Exception {
+    RateLimitFilter limit = new RateLimitFilter(2);
+    assertTrue(run(limit, "GET", "/s3", "/params", "app.example.com", Map.of()).passed);
+    assertTrue(run(limit, "POST", "/s3", "/multipart", "app.example.com", Map.of()).passed);
+    Call refused = run(limit, "GET", "/s3", "/params", "app.example.com", Map.of());
+    assertEquals(429, refused.status);
+    String body = refused.body.toString(StandardCharsets.UTF_8);
+    assertTrue(body.startsWith("{\"message\":"), "Uppy shows `message`: " + body);
+    assertTrue(body.contains("\"code\":\"TOO_MANY_REQUESTS\""), body);
+    assertTrue(run(limit, "GET", "/s3", "/multipart/abc/1", "app.example.com", Map.of()).passed,
+        "signing a part counts among the store calls, not the presigns");
+  }
+
+  @Test
+  void uppysSignByGetIsCheckedForItsOrigin() throws Exception {
+    Call other = run(origins, "GET", "/s3", "/params", "app.example.com",
+        Map.of("Origin", "https://evil.example"));
+    assertFalse(other.passed);
+    assertEquals(403, other.status);
+    assertTrue(other.body.toString(StandardCharsets.UTF_8).contains("\"message\""));
+    assertTrue(run(origins, "GET", "/s3", "/params", "app.example.com",
+        Map.of("Origin", "https://partner.example.org")).passed);
+    assertTrue(run(origins, "GET", "/s3", "/params", "app.example.com", Map.of()).passed,
+        "a script (no Origin, no Fetch Metadata) passes");
+    assertTrue(run(origins, "OPTIONS", "/s3", "/params", "app.example.com",
+        Map.of("Origin", "https://evil.example")).passed, "preflights reach the CORS filter");
+  }
+
+  @Test
   void tokensRefillOverTheMinutePerClient() {
     AtomicLong now = new AtomicLong();
     RateLimiter limiter = new RateLimiter(60, now::get);
