@@ -9,6 +9,7 @@ import dev.directupload.config.Settings;
 import dev.directupload.registry.Limits;
 import dev.directupload.registry.MultipartPlan;
 import dev.directupload.registry.Registry;
+import dev.directupload.registry.Tombstone;
 import dev.directupload.registry.Upload;
 import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
@@ -287,7 +288,9 @@ final class MultipartUploads {
       if (bytes > settings.maxFileSize()) {
         quietly("abort the multipart upload of " + upload.id(),
             () -> store.abortMultipart(upload.key(), storeUploadId));
-        registry.removeIfPending(upload.id(), null);
+        // Remembered as removed: Uppy 5 aborts after the error, and is answered "cancelled".
+        registry.removeIfPending(upload.id(), new Tombstone(upload.id(), upload.key(),
+            clock.instant().plus(UploadService.TOMBSTONE_MINIMUM), false));
         forget(upload);
         throw new ApiException(ErrorCode.FILE_TOO_LARGE, "the parts hold "
             + ByteSize.format(bytes) + " but at most " + ByteSize.format(settings.maxFileSize())

@@ -368,9 +368,13 @@ public final class UploadService {
 
   /**
    * Cancels a pending multipart upload named by id and object key (Uppy's abort). A completed
-   * file is not deleted this way: Uppy aborts after any error, and must not take a file with it.
+   * file is not deleted this way: Uppy aborts after any error, and must not take a file with it;
+   * an upload already dropped (a refused complete) is answered as cancelled.
    */
   public void cancelMultipart(Caller caller, String id, String key) {
+    if (UploadIds.isWellFormed(id) && registry.find(id).isEmpty() && registry.isRemoved(id)) {
+      return; // already dropped: Uppy 5 aborts after every error, the refused complete included
+    }
     Upload upload = find(caller, id, key);
     if (upload.isCompleted()) {
       throw new ApiException(ErrorCode.ALREADY_COMPLETED, "Upload " + id + " is complete;"
