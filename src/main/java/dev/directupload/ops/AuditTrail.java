@@ -53,7 +53,8 @@ public final class AuditTrail implements UploadObserver {
   @Override
   public void expired(Upload upload, boolean completed) {
     if (on()) {
-      write(line("expire", completed ? "completed" : "dropped", null).upload(upload));
+      write(line("expire", completed ? "completed" : "dropped", null)
+          .field("owner", upload.owner()).upload(upload));
     }
   }
 
