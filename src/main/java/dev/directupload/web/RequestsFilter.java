@@ -48,27 +48,35 @@ final class RequestsFilter extends HttpFilter {
       if (!failed && req.isAsyncStarted()) {
         // Still running: its body arrives later, or it is being answered on another thread.
         // A completion called meanwhile waits for this dispatch to return, so this is in time.
-        req.getAsyncContext().addListener(new AsyncListener() {
-          @Override
-          public void onComplete(AsyncEvent event) {
-            finished(req, observed, start, false);
-          }
-
-          @Override
-          public void onTimeout(AsyncEvent event) {
-          }
-
-          @Override
-          public void onError(AsyncEvent event) {
-          }
-
-          @Override
-          public void onStartAsync(AsyncEvent event) {
-          }
-        });
+        watch(req, observed, start);
       } else {
         finished(req, observed, start, failed);
       }
+    }
+  }
+
+  private void watch(HttpServletRequest req, ObservedResponse observed, long start) {
+    try {
+      req.getAsyncContext().addListener(new AsyncListener() {
+        @Override
+        public void onComplete(AsyncEvent event) {
+          finished(req, observed, start, false);
+        }
+
+        @Override
+        public void onTimeout(AsyncEvent event) {
+        }
+
+        @Override
+        public void onError(AsyncEvent event) {
+        }
+
+        @Override
+        public void onStartAsync(AsyncEvent event) {
+        }
+      });
+    } catch (IllegalStateException e) {
+      finished(req, observed, start, false); // it ended meanwhile: the answer is written
     }
   }
 
