@@ -58,6 +58,7 @@ class AuditIT {
 
   @Test
   void eachActionAndRefusalLeavesOneLineWithoutSecrets() throws Exception {
+    app.awaitCompleteList(); // until then an unknown id answers INDEX_LOADING, not NOT_FOUND
     try (AuditCapture audit = new AuditCapture()) {
       byte[] content = bytes("audited");
       HttpResponse<String> presigned = send("POST", "api/uploads", "{\"filename\":"

@@ -83,6 +83,7 @@ class TomcatIT {
     properties.add("-Djava.util.logging.config.file=" + config);
     try (ContainerProcess tomcat = ContainerProcess.tomcat("tomcat-11", properties, List.of())) {
       ApiClient app = new ApiClient(tomcat.url("/direct-upload"));
+      app.awaitCompleteList();
       String id = app.presign("audited.txt", "text/plain", 3).get("id").getAsString();
       assertEquals(404, app.post("api/uploads/" + "C".repeat(22) + "/complete", "{}")
           .statusCode());
