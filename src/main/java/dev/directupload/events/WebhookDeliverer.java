@@ -119,6 +119,16 @@ public final class WebhookDeliverer implements AutoCloseable {
   private final AtomicBoolean outboxFailing = new AtomicBoolean();
   private volatile Optional<String> lastError = Optional.empty();
   private volatile boolean closed;
+  private volatile FailureListener failures = FailureListener.NONE;
+
+  /** Told of each attempt that failed (for metrics); called on a delivery thread, must be quick. */
+  @FunctionalInterface
+  public interface FailureListener {
+    FailureListener NONE = abandoned -> { };
+
+    /** {@code abandoned}: it was the event's last attempt, its retry window is spent. */
+    void failed(boolean abandoned);
+  }
 
   /** An event this deliverer holds; only the one thread working on it at a time touches it. */
   private static final class Held {
@@ -192,6 +202,11 @@ public final class WebhookDeliverer implements AutoCloseable {
     Delivery recorded = record(event);
     announce(recorded);
     return recorded;
+  }
+
+  /** Tells {@code listener} of every failed attempt from now on. */
+  public void onFailure(FailureListener listener) {
+    this.failures = Objects.requireNonNull(listener, "listener");
   }
 
   /**
@@ -321,7 +336,13 @@ public final class WebhookDeliverer implements AutoCloseable {
           + "); retrying on schedule");
     }
     Instant now = clock.instant();
-    if (options.retries().exhausted(d.recordedAt(), now)) {
+    boolean abandoned = options.retries().exhausted(d.recordedAt(), now);
+    try {
+      failures.failed(abandoned);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "A webhook failure listener failed", e);
+    }
+    if (abandoned) {
       outbox.abandon(d, reason);
       finish(held);
       return;

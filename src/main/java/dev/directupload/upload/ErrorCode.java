@@ -15,6 +15,7 @@ public enum ErrorCode {
   INVALID_CHECKSUM(400, "The checksum is not a base64 SHA-256 digest."),
   FORBIDDEN_ORIGIN(403, "Requests from this page's origin are not allowed."),
   FORBIDDEN_USER(403, "This user name cannot use the API."),
+  FORBIDDEN_METRICS(403, "Metrics are served only to allowed addresses and the metrics role."),
   REJECTED_BY_HOOK(403, "The application refused this upload."),
   NOT_FOUND(404, "Not found."),
   METHOD_NOT_ALLOWED(405, "This method is not allowed here."),

@@ -9,12 +9,19 @@ import dev.directupload.events.Outbox;
 import dev.directupload.events.PreCreateHook;
 import dev.directupload.events.WebhookDeliverer;
 import dev.directupload.events.WebhookSigner;
+import dev.directupload.ops.AuditTrail;
+import dev.directupload.ops.IndexRefreshes;
+import dev.directupload.ops.Metrics;
+import dev.directupload.ops.Networks;
+import dev.directupload.ops.Observers;
+import dev.directupload.ops.Readiness;
 import dev.directupload.registry.BucketImports;
 import dev.directupload.registry.Database;
 import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.registry.PostgresOutbox;
 import dev.directupload.registry.PostgresRegistry;
 import dev.directupload.registry.Registry;
+import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.S3ObjectStore;
 import dev.directupload.upload.BucketImport;
 import dev.directupload.upload.BucketIndex;
@@ -37,6 +44,7 @@ import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
@@ -73,13 +81,17 @@ public final class AppListener implements ServletContextListener {
       throw e;
     }
     LOG.log(System.Logger.Level.INFO, "direct-upload starting with " + settings.describe());
+    Networks metricsAddresses = metricsAddresses(settings);
     Clock clock = Clock.systemUTC();
     String instance = instanceId();
+    Optional<Metrics> metrics = settings.metrics() ? Optional.of(open(new Metrics()))
+        : Optional.empty();
 
     // Credentials only ever come from the AWS chain: environment, system properties, profile,
     // container or instance role. They are never logged and never reach the page.
     DefaultCredentialsProvider credentials = open(DefaultCredentialsProvider.builder().build());
-    S3ObjectStore store = open(S3ObjectStore.create(settings, credentials));
+    S3ObjectStore s3 = open(S3ObjectStore.create(settings, credentials));
+    ObjectStore store = metrics.map(m -> m.metered(s3)).orElse(s3);
     Optional<WebhookSigner> signer = settings.webhookSecret().map(WebhookSigner::parse);
 
     // The registry: PostgreSQL when configured, else the heap, filled from the bucket. Either
@@ -116,14 +128,36 @@ public final class AppListener implements ServletContextListener {
     Optional<PreCreateHook> hook = settings.preCreateHookUrl().map(url -> open(new PreCreateHook(
         url, signer.orElseThrow(), settings.preCreateHookTimeout(),
         settings.preCreateHookHeaders(), clock)));
+    // What happened is written down (the audit trail, always) and counted (when metrics are on).
+    List<UploadObserver> observers = new ArrayList<>(List.of(new AuditTrail(clock)));
+    metrics.ifPresent(m -> observers.add(m.observer()));
+    UploadObserver observer = Observers.of(observers);
     UploadService service = new UploadService(settings, store, registry, clock, index,
-        new Integrations(hook, webhooks, UploadObserver.NONE));
-    open(new Housekeeping(service, index, settings.indexRefresh()));
+        new Integrations(hook, webhooks, observer));
+    IndexRefreshes refreshes = new IndexRefreshes();
+    open(new Housekeeping(service, index, settings.indexRefresh(), refreshes::refreshed));
+    if (metrics.isPresent()) {
+      Metrics m = metrics.get();
+      m.watchUploads(registry, index::isLoading);
+      if (!settings.indexRefresh().isZero()) {
+        m.watchIndexRefresh(refreshes);
+      }
+      webhooks.ifPresent(w -> w.onFailure(m.watchWebhooks(w)));
+    }
     Callers callers = new Callers(settings);
+    // Ready when the database (if any) is, the index is read in, and the store answered the
+    // service's last look (kept for a few seconds, so probes cost no call to the store).
+    Supplier<Optional<String>> database = databaseProblem;
+    String probeOrigin = settings.publicOrigin().orElse("http://localhost");
+    Readiness readiness = new Readiness(database, service::isIndexComplete,
+        () -> service.health(probeOrigin).problem());
 
     // Every filter in front of the API supports async: request bodies are read without
     // holding a thread (see ApiServlet#withJsonBody).
     String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
+    // First: it sees every API request to its end, the other filters' refusals included.
+    addFilter(context, "requests", new RequestsFilter(metrics.map(Metrics::requests), observer))
+        .addMappingForUrlPatterns(null, false, "/api/*");
     addFilter(context, "security-headers", new SecurityHeadersFilter(bucketOrigin))
         .addMappingForUrlPatterns(null, false, "/*");
     addFilter(context, "cors", new CorsFilter(settings))
@@ -145,7 +179,26 @@ public final class AppListener implements ServletContextListener {
         settings.bodyTimeout(), UploadService.partUrlExpiry(settings)), role, "/s3/*");
     register(context, "health", new HealthServlet(service, role.isPresent(), databaseProblem,
         webhooks), Optional.empty(), "/api/health");
+    register(context, "health-live", new ProbeServlet(Optional.empty()), Optional.empty(),
+        "/api/health/live");
+    register(context, "health-ready", new ProbeServlet(Optional.of(readiness)),
+        Optional.empty(), "/api/health/ready");
+    // Not behind auth-role: the servlet lets in allowed addresses, or users in metrics-role.
+    metrics.ifPresent(m -> register(context, "metrics", new MetricsServlet(m, metricsAddresses,
+        settings.metricsRole()), Optional.empty(), "/api/metrics"));
     register(context, "api-not-found", new NotFoundServlet(), Optional.empty(), "/api/*");
+  }
+
+  /** The settings check the form of each entry; this finds an octet of 300 before start-up. */
+  private static Networks metricsAddresses(Settings settings) {
+    try {
+      return Networks.parse(settings.metricsAllowedAddresses());
+    } catch (IllegalArgumentException e) {
+      InvalidSettingException invalid =
+          new InvalidSettingException("metrics-allowed-addresses", e.getMessage());
+      LOG.log(System.Logger.Level.ERROR, "direct-upload cannot start: " + invalid.getMessage());
+      throw invalid;
+    }
   }
 
   private static Optional<WebhookDeliverer> deliverer(Settings settings,

@@ -91,7 +91,7 @@ final class HealthServlet extends ApiServlet {
    * browser sends again) is signed in here through the container's realm. Wrong ones are
    * simply not signed in.
    */
-  private static boolean signIn(HttpServletRequest req) {
+  static boolean signIn(HttpServletRequest req) {
     if (Callers.isSignedIn(req)) {
       return true;
     }

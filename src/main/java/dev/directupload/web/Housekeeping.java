@@ -30,6 +30,8 @@ final class Housekeeping implements AutoCloseable {
   static final Duration LAST_RETRY = Duration.ofSeconds(60);
 
   private final UploadService service;
+  /** Told after each look at other instances' changes that succeeded (for metrics). */
+  private final Runnable refreshed;
   /** Only the housekeeping thread reads and writes it. */
   private boolean refreshFailing;
   private final ScheduledExecutorService scheduler =
@@ -43,7 +45,13 @@ final class Housekeeping implements AutoCloseable {
 
   /** Starts loading the index and schedules the rest. */
   Housekeeping(UploadService service, IndexSource index, Duration refresh) {
+    this(service, index, refresh, () -> { });
+  }
+
+  /** The same, telling {@code refreshed} after each successful look at other instances. */
+  Housekeeping(UploadService service, IndexSource index, Duration refresh, Runnable refreshed) {
     this.service = service;
+    this.refreshed = refreshed;
     loader.execute(() -> load(index, FIRST_RETRY));
     arrivals.scheduleWithFixedDelay(this::noticeArrivals, ARRIVALS_LOOK_MILLIS,
         ARRIVALS_LOOK_MILLIS, TimeUnit.MILLISECONDS);
@@ -91,6 +99,7 @@ final class Housekeeping implements AutoCloseable {
   private void refresh() {
     try {
       int applied = service.refreshIndex();
+      refreshed.run();
       if (applied > 0) {
         LOG.log(System.Logger.Level.DEBUG, "Applied " + applied + " change(s) from other instances");
       }

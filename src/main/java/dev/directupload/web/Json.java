@@ -158,6 +158,7 @@ final class Json {
 
   /** The single mapping from an API error to HTTP: its status, {@code Retry-After}, JSON body. */
   static void writeError(HttpServletResponse resp, ApiException e) throws IOException {
+    ObservedResponse.note(resp, e);
     ErrorCode code = e.code();
     if (e.retryAfterSeconds() > 0) {
       resp.setHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));

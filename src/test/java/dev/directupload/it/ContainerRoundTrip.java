@@ -11,11 +11,14 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-/** What every container must do with the deployed WAR: serve the page and the whole round trip. */
+/**
+ * What every container must do with the deployed WAR: serve the page and the whole round trip,
+ * the probes, and metrics that counted it (returned, for what each container adds).
+ */
 final class ContainerRoundTrip {
   private ContainerRoundTrip() {}
 
-  static void run(ApiClient app, String label) throws Exception {
+  static Scrape run(ApiClient app, String label) throws Exception {
     HttpResponse<String> page = app.get("");
     assertEquals(200, page.statusCode(), label + ": page");
     assertTrue(page.body().contains("<title>direct-upload</title>"), label);
@@ -50,5 +53,19 @@ final class ContainerRoundTrip {
     assertEquals(404, missing.statusCode());
     assertTrue(missing.headers().firstValue("Content-Type").orElse("")
         .startsWith("application/json"), label + ": API 404 is JSON");
+
+    assertEquals(200, app.get("api/health/live").statusCode(), label + ": live");
+    assertEquals(200, app.get("api/health/ready").statusCode(), label + ": ready");
+    HttpResponse<String> metrics = app.get("api/metrics");
+    assertEquals(200, metrics.statusCode(), label + ": metrics from loopback");
+    Scrape scrape = Scrape.parse(metrics.body());
+    assertEquals(1, scrape.value("direct_upload_requests_total", "operation", "presign",
+        "outcome", "ok"), label + ": the presign counted (its body is read asynchronously)");
+    assertEquals(1, scrape.value("direct_upload_requests_total", "operation", "complete",
+        "outcome", "ok"), label + ": the completion counted");
+    assertEquals(1, scrape.value("direct_upload_requests_total", "operation", "delete",
+        "outcome", "ok"), label + ": the deletion counted");
+    assertTrue(scrape.value("jvm_threads_live_threads") > 0, label + ": JVM metrics");
+    return scrape;
   }
 }

@@ -1,15 +1,18 @@
 package dev.directupload.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.directupload.local.LocalS3;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.URL;
 import java.util.Collections;
 import java.util.Enumeration;
 import org.eclipse.jetty.ee.webapp.WebAppClassLoader;
 import org.eclipse.jetty.ee10.annotations.AnnotationConfiguration;
 import org.eclipse.jetty.ee10.webapp.WebAppContext;
+import org.eclipse.jetty.jmx.MBeanContainer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.AfterAll;
@@ -30,6 +33,8 @@ class JettyWarIT {
   static void start() throws Exception {
     store = LocalS3.inMemory(true).withBucket(BUCKET);
     server = new Server();
+    // Jetty's jmx module: its thread pool in JMX, where the WAR's metrics find it.
+    server.addBean(new MBeanContainer(ManagementFactory.getPlatformMBeanServer()));
     ServerConnector connector = new ServerConnector(server);
     connector.setHost("127.0.0.1");
     connector.setPort(0);
@@ -83,7 +88,9 @@ class JettyWarIT {
   void roundTripThroughTheDeployedWar() throws Exception {
     int port = ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     ApiClient app = new ApiClient("http://127.0.0.1:" + port + "/direct-upload/");
-    ContainerRoundTrip.run(app, "Jetty 12");
+    Scrape metrics = ContainerRoundTrip.run(app, "Jetty 12");
+    assertTrue(metrics.value("direct_upload_container_threads_max", "container", "jetty") > 0,
+        metrics.text);
     // The application classes came from the WAR, not from this test's class path.
     assertEquals(200, app.get("api/config").statusCode());
   }
