@@ -6,6 +6,8 @@ import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.OpenMultipart;
 import dev.directupload.storage.PartSpec;
 import dev.directupload.storage.PreflightAnswer;
+import dev.directupload.storage.PostSpec;
+import dev.directupload.storage.PresignedPost;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.StorageException;
@@ -101,6 +103,11 @@ final class MeteredStore implements ObjectStore {
   @Override
   public PresignedPut presignPut(PutSpec spec) {
     return store.presignPut(spec);
+  }
+
+  @Override
+  public PresignedPost presignPost(PostSpec spec) {
+    return store.presignPost(spec);
   }
 
   @Override

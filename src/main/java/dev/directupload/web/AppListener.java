@@ -157,7 +157,7 @@ public final class AppListener implements ServletContextListener {
     String bucketOrigin = Origins.of(store.publicUrl(settings.keyPrefix()));
     // First: it sees every API request to its end, the other filters' refusals included.
     addFilter(context, "requests", new RequestsFilter(metrics.map(Metrics::requests), observer))
-        .addMappingForUrlPatterns(null, false, "/api/*");
+        .addMappingForUrlPatterns(null, false, "/api/*", "/s3/*");
     addFilter(context, "security-headers", new SecurityHeadersFilter(bucketOrigin))
         .addMappingForUrlPatterns(null, false, "/*");
     addFilter(context, "cors", new CorsFilter(settings))

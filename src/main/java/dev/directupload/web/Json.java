@@ -174,6 +174,7 @@ final class Json {
    * {@code Retry-After} as {@link #writeError}.
    */
   static void writeCompanionError(HttpServletResponse resp, ApiException e) throws IOException {
+    ObservedResponse.note(resp, e);
     if (e.retryAfterSeconds() > 0) {
       resp.setHeader("Retry-After", Integer.toString(e.retryAfterSeconds()));
     }

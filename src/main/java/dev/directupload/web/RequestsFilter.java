@@ -100,6 +100,29 @@ final class RequestsFilter extends HttpFilter {
   }
 
   /** What the request asked for, from its method and path; {@link Operation#OTHER} if nothing. */
+  /**
+   * Uppy's routes as the same operations: a form or a new multipart upload is a presign, a part
+   * URL (one or a batch) is parts, the list of stored parts parts_list.
+   */
+  private static Operation companionOperation(String method, String info) {
+    if (info == null) {
+      return Operation.OTHER;
+    }
+    String[] path = info.substring(1).split("/", -1);
+    boolean multipart = path[0].equals("multipart");
+    return switch (method + " " + path.length) {
+      case "GET 1" -> path[0].equals("params") ? Operation.PRESIGN : Operation.OTHER;
+      case "POST 1" -> multipart ? Operation.PRESIGN : Operation.OTHER;
+      case "GET 2" -> multipart ? Operation.PARTS_LIST : Operation.OTHER;
+      case "DELETE 2" -> multipart ? Operation.DELETE : Operation.OTHER;
+      case "GET 3" -> multipart && !path[2].equals("complete") ? Operation.PARTS
+          : Operation.OTHER;
+      case "POST 3" -> multipart && path[2].equals("complete") ? Operation.COMPLETE
+          : Operation.OTHER;
+      default -> Operation.OTHER;
+    };
+  }
+
   static Operation operation(HttpServletRequest req) {
     String method = req.getMethod();
     if ("OPTIONS".equals(method)) {
@@ -135,6 +158,9 @@ final class RequestsFilter extends HttpFilter {
         int second = root ? -1 : info.indexOf('/', 1);
         return get && second > 0 && info.substring(second).equals("/download")
             ? Operation.DOWNLOAD : Operation.OTHER;
+      }
+      case "/s3" -> {
+        return companionOperation(method, info);
       }
       case "/api/config" -> {
         return get && root ? Operation.CONFIG : Operation.OTHER;
