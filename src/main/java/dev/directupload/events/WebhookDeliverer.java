@@ -109,12 +109,16 @@ public final class WebhookDeliverer implements AutoCloseable {
   private final HttpClient http;
   private final ExecutorService workers;
   private final ScheduledExecutorService timer;
+  /**
+   * Scans on a thread of their own: on the workers they would wait behind attempts that a hanging
+   * receiver holds for requestTimeout each, and the backlog api/health shows would stand still.
+   */
+  private final ScheduledExecutorService scanner;
 
   private final Object lock = new Object();
   /** The events held, per subject, in order: the first is being attempted or waits to be retried. */
   private final Map<String, ArrayDeque<Held>> subjects = new HashMap<>();
   private final Set<String> positions = new HashSet<>();
-  private final AtomicBoolean scanQueued = new AtomicBoolean();
   private final AtomicBoolean receiverFailing = new AtomicBoolean();
   private final AtomicBoolean outboxFailing = new AtomicBoolean();
   private volatile Optional<String> lastError = Optional.empty();
@@ -163,7 +167,9 @@ public final class WebhookDeliverer implements AutoCloseable {
         daemons("direct-upload-webhook-"));
     this.timer = Executors.newSingleThreadScheduledExecutor(
         daemons("direct-upload-webhook-timer-"));
-    timer.scheduleWithFixedDelay(this::queueScan, 0, options.scanInterval().toMillis(),
+    this.scanner = Executors.newSingleThreadScheduledExecutor(
+        daemons("direct-upload-webhook-scan-"));
+    scanner.scheduleWithFixedDelay(this::scan, 0, options.scanInterval().toMillis(),
         TimeUnit.MILLISECONDS);
   }
 
@@ -217,9 +223,11 @@ public final class WebhookDeliverer implements AutoCloseable {
   public void close() {
     closed = true;
     timer.shutdownNow();
+    scanner.shutdownNow();
     workers.shutdownNow();
     try {
-      if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+      if (!workers.awaitTermination(10, TimeUnit.SECONDS)
+          || !scanner.awaitTermination(10, TimeUnit.SECONDS)) {
         LOG.log(System.Logger.Level.WARNING, "Webhook threads did not stop within 10 s");
       }
     } catch (InterruptedException e) {
@@ -371,16 +379,6 @@ public final class WebhookDeliverer implements AutoCloseable {
     }
   }
 
-  private void queueScan() {
-    if (scanQueued.compareAndSet(false, true)) {
-      try {
-        workers.execute(this::scan);
-      } catch (RejectedExecutionException e) {
-        scanQueued.set(false);
-      }
-    }
-  }
-
   private void scan() {
     try {
       if (closed) {
@@ -397,8 +395,6 @@ public final class WebhookDeliverer implements AutoCloseable {
           e);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "Searching the webhook outbox failed", e);
-    } finally {
-      scanQueued.set(false);
     }
   }
 
