@@ -271,9 +271,13 @@ public final class WebhookDeliverer implements AutoCloseable {
       Instant now = clock.instant();
       if (held.checkOrder) {
         if (!outbox.isNext(held.delivery)) {
-          // An earlier event of this upload is pending elsewhere (or this one is gone): the scan
-          // takes this one, in order, once that one is acknowledged.
-          release(subject);
+          // An earlier event of this upload is pending elsewhere (or this one is gone): a scan
+          // takes this one, in order, once that one is acknowledged. Our leases would keep every
+          // scan, ours included, away from these events until they ran out, a minute after they
+          // were recorded: they end now.
+          for (Held h : release(subject)) {
+            outbox.renew(h.delivery, instanceId, now, Duration.ZERO);
+          }
           return;
         }
         held.checkOrder = false;
@@ -369,13 +373,18 @@ public final class WebhookDeliverer implements AutoCloseable {
     }
   }
 
-  /** Lets go of every event of {@code subject}: they stay in the outbox for a scan to claim. */
-  private void release(String subject) {
+  /**
+   * Lets go of every event of {@code subject}: they stay in the outbox for a scan to claim.
+   * Returns them.
+   */
+  private List<Held> release(String subject) {
     synchronized (lock) {
       ArrayDeque<Held> queue = subjects.remove(subject);
-      if (queue != null) {
-        queue.forEach(h -> positions.remove(h.delivery.position()));
+      if (queue == null) {
+        return List.of();
       }
+      queue.forEach(h -> positions.remove(h.delivery.position()));
+      return List.copyOf(queue);
     }
   }
 
