@@ -107,12 +107,18 @@ final class Hooks {
     return webhooks.getAsJsonObject();
   }
 
+  /** The {@code lastError} of a {@code webhooks} health object, or null. */
+  static String lastError(JsonObject webhooks) {
+    JsonElement e = webhooks.get("lastError");
+    return e == null || e.isJsonNull() ? null : e.getAsString();
+  }
+
   /**
    * Polls {@code condition} every 50 ms until it answers true; fails naming {@code what} (and
    * the last value of {@code describe}) once {@code deadline} has passed.
    */
   static void await(String what, Duration deadline, Callable<Boolean> condition,
-      Callable<Object> describe) throws Exception {
+      Callable<?> describe) throws Exception {
     long end = System.nanoTime() + deadline.toNanos();
     while (!condition.call()) {
       if (System.nanoTime() > end) {

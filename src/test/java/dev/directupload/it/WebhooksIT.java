@@ -153,7 +153,7 @@ class WebhooksIT {
     Hooks.await("health to show the backlog", Duration.ofSeconds(30), () -> {
       JsonObject w = Hooks.webhooksHealth(app);
       return w.get("pending").getAsLong() == 6 && w.get("oldestAgeSeconds").getAsLong() >= 1
-          && "answered 500".equals(string(w, "lastError"));
+          && "answered 500".equals(Hooks.lastError(w));
     }, () -> Hooks.webhooksHealth(app));
     assertTrue(receiver.calls.stream().noneMatch(c -> deleted.contains(c.id())),
         "no deletion is sent before its file's completion is acknowledged: "
@@ -205,10 +205,5 @@ class WebhooksIT {
       }
     }
     throw new AssertionError("no call of " + id + ": " + Receiver.ids(calls));
-  }
-
-  private static String string(JsonObject o, String field) {
-    JsonElement e = o.get(field);
-    return e == null || e.isJsonNull() ? null : e.getAsString();
   }
 }
