@@ -50,10 +50,10 @@ class SlowReceiverIT {
   @AfterAll
   static void stop() {
     try {
-      app.close();
+      receiver.close(); // first: it lets go of the deliveries it holds, so the app stops at once
     } finally {
       try {
-        receiver.close();
+        app.close();
       } finally {
         s3.close();
       }
