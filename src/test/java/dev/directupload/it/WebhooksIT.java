@@ -149,7 +149,8 @@ class WebhooksIT {
     // Down: each file's first event is tried and refused, its second waits behind it.
     Hooks.await("every completion tried and answered 500", Duration.ofSeconds(30),
         () -> receiver.calls.stream().filter(c -> c.status() == 500).map(Receiver.Call::id)
-            .collect(Collectors.toSet()).containsAll(completed), () -> Receiver.ids(receiver.calls));
+            .collect(Collectors.toSet()).containsAll(completed),
+        () -> Receiver.ids(receiver.calls));
     Hooks.await("health to show the backlog", Duration.ofSeconds(30), () -> {
       JsonObject w = Hooks.webhooksHealth(app);
       return w.get("pending").getAsLong() == 6 && w.get("oldestAgeSeconds").getAsLong() >= 1
