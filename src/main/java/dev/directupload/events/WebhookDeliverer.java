@@ -109,12 +109,16 @@ public final class WebhookDeliverer implements AutoCloseable {
   private final HttpClient http;
   private final ExecutorService workers;
   private final ScheduledExecutorService timer;
+  /**
+   * Scans on a thread of their own: on the workers they would wait behind attempts that a hanging
+   * receiver holds for requestTimeout each, and the backlog api/health shows would stand still.
+   */
+  private final ScheduledExecutorService scanner;
 
   private final Object lock = new Object();
   /** The events held, per subject, in order: the first is being attempted or waits to be retried. */
   private final Map<String, ArrayDeque<Held>> subjects = new HashMap<>();
   private final Set<String> positions = new HashSet<>();
-  private final AtomicBoolean scanQueued = new AtomicBoolean();
   private final AtomicBoolean receiverFailing = new AtomicBoolean();
   private final AtomicBoolean outboxFailing = new AtomicBoolean();
   private volatile Optional<String> lastError = Optional.empty();
@@ -173,7 +177,9 @@ public final class WebhookDeliverer implements AutoCloseable {
         daemons("direct-upload-webhook-"));
     this.timer = Executors.newSingleThreadScheduledExecutor(
         daemons("direct-upload-webhook-timer-"));
-    timer.scheduleWithFixedDelay(this::queueScan, 0, options.scanInterval().toMillis(),
+    this.scanner = Executors.newSingleThreadScheduledExecutor(
+        daemons("direct-upload-webhook-scan-"));
+    scanner.scheduleWithFixedDelay(this::scan, 0, options.scanInterval().toMillis(),
         TimeUnit.MILLISECONDS);
   }
 
@@ -232,9 +238,11 @@ public final class WebhookDeliverer implements AutoCloseable {
   public void close() {
     closed = true;
     timer.shutdownNow();
+    scanner.shutdownNow();
     workers.shutdownNow();
     try {
-      if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+      if (!workers.awaitTermination(10, TimeUnit.SECONDS)
+          || !scanner.awaitTermination(10, TimeUnit.SECONDS)) {
         LOG.log(System.Logger.Level.WARNING, "Webhook threads did not stop within 10 s");
       }
     } catch (InterruptedException e) {
@@ -278,9 +286,13 @@ public final class WebhookDeliverer implements AutoCloseable {
       Instant now = clock.instant();
       if (held.checkOrder) {
         if (!outbox.isNext(held.delivery)) {
-          // An earlier event of this upload is pending elsewhere (or this one is gone): the scan
-          // takes this one, in order, once that one is acknowledged.
-          release(subject);
+          // An earlier event of this upload is pending elsewhere (or this one is gone): a scan
+          // takes this one, in order, once that one is acknowledged. Our leases would keep every
+          // scan, ours included, away from these events until they ran out, a minute after they
+          // were recorded: they end now.
+          for (Held h : release(subject)) {
+            outbox.renew(h.delivery, instanceId, now, Duration.ZERO);
+          }
           return;
         }
         held.checkOrder = false;
@@ -382,23 +394,18 @@ public final class WebhookDeliverer implements AutoCloseable {
     }
   }
 
-  /** Lets go of every event of {@code subject}: they stay in the outbox for a scan to claim. */
-  private void release(String subject) {
+  /**
+   * Lets go of every event of {@code subject}: they stay in the outbox for a scan to claim.
+   * Returns them.
+   */
+  private List<Held> release(String subject) {
     synchronized (lock) {
       ArrayDeque<Held> queue = subjects.remove(subject);
-      if (queue != null) {
-        queue.forEach(h -> positions.remove(h.delivery.position()));
+      if (queue == null) {
+        return List.of();
       }
-    }
-  }
-
-  private void queueScan() {
-    if (scanQueued.compareAndSet(false, true)) {
-      try {
-        workers.execute(this::scan);
-      } catch (RejectedExecutionException e) {
-        scanQueued.set(false);
-      }
+      queue.forEach(h -> positions.remove(h.delivery.position()));
+      return List.copyOf(queue);
     }
   }
 
@@ -418,8 +425,6 @@ public final class WebhookDeliverer implements AutoCloseable {
           e);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "Searching the webhook outbox failed", e);
-    } finally {
-      scanQueued.set(false);
     }
   }
 

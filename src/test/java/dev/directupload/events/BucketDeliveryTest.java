@@ -1,10 +1,12 @@
 package dev.directupload.events;
 
-import static dev.directupload.events.Receiver.awaitTrue;
+import static dev.directupload.testing.Receiver.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.directupload.testing.FakeStore;
+import dev.directupload.testing.Receiver;
+import dev.directupload.testing.StandardWebhooksJs;
 import dev.directupload.testing.TestSettings;
 import java.time.Clock;
 import java.time.Duration;

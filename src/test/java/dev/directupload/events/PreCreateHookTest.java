@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.directupload.events.PreCreateHook.Decision;
+import dev.directupload.testing.Receiver;
+import dev.directupload.testing.StandardWebhooksJs;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -1,6 +1,6 @@
 package dev.directupload.events;
 
-import static dev.directupload.events.Receiver.awaitTrue;
+import static dev.directupload.testing.Receiver.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.directupload.testing.ReadmeReceiver;
+import dev.directupload.testing.Receiver;
+import dev.directupload.testing.StandardWebhooksJs;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

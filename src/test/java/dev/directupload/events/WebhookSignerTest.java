@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.directupload.testing.ReadmeReceiver;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.directupload.events;
+package dev.directupload.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -27,40 +27,40 @@ import java.util.function.Function;
  * A real HTTP receiver on 127.0.0.1 (a free port) that records every request in arrival order and
  * answers with what {@link #responder} says; {@link #hang} makes it hold requests until closed.
  */
-final class Receiver implements AutoCloseable {
-  static final Duration DEADLINE = Duration.ofSeconds(30);
+public final class Receiver implements AutoCloseable {
+  public static final Duration DEADLINE = Duration.ofSeconds(30);
 
   /** One request as it arrived, and the status it was answered with. */
-  record Call(Map<String, String> headers, String body, int status) {
-    String id() {
+  public record Call(Map<String, String> headers, String body, int status) {
+    public String id() {
       return headers.get("webhook-id");
     }
 
-    String timestamp() {
+    public String timestamp() {
       return headers.get("webhook-timestamp");
     }
 
-    String signature() {
+    public String signature() {
       return headers.get("webhook-signature");
     }
 
-    boolean acknowledged() {
+    public boolean acknowledged() {
       return status >= 200 && status < 300;
     }
   }
 
   /** An answer: its status and body. */
-  record Answer(int status, String body) {
-    static Answer status(int status) {
+  public record Answer(int status, String body) {
+    public static Answer status(int status) {
       return new Answer(status, "");
     }
   }
 
   /** Marks an answer that never comes (until the receiver is closed). */
-  static final Answer HANG = new Answer(-1, "");
+  public static final Answer HANG = new Answer(-1, "");
 
-  final List<Call> calls = new CopyOnWriteArrayList<>();
-  volatile Function<Call, Answer> responder = call -> Answer.status(200);
+  public final List<Call> calls = new CopyOnWriteArrayList<>();
+  public volatile Function<Call, Answer> responder = call -> Answer.status(200);
   private final CountDownLatch released = new CountDownLatch(1);
   private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "test-receiver");
@@ -70,7 +70,7 @@ final class Receiver implements AutoCloseable {
   private final int port;
   private HttpServer server;
 
-  Receiver() throws IOException {
+  public Receiver() throws IOException {
     this(0);
   }
 
@@ -79,22 +79,22 @@ final class Receiver implements AutoCloseable {
     this.port = server.getAddress().getPort();
   }
 
-  URI uri() {
+  public URI uri() {
     return URI.create("http://127.0.0.1:" + port + "/hooks");
   }
 
   /** Stops listening: connections are refused until {@link #restart}. */
-  synchronized void stop() {
+  public synchronized void stop() {
     server.stop(0);
   }
 
   /** Listens again on the same port. */
-  synchronized void restart() throws IOException {
+  public synchronized void restart() throws IOException {
     server = start(port);
   }
 
   /** The calls answered with 2xx, in arrival order. */
-  List<Call> acknowledged() {
+  public List<Call> acknowledged() {
     return calls.stream().filter(Call::acknowledged).toList();
   }
 
@@ -149,7 +149,7 @@ final class Receiver implements AutoCloseable {
   }
 
   /** Polls until {@code condition} holds; fails with {@code what} at the deadline. */
-  static void awaitTrue(String what, BooleanSupplier condition) {
+  public static void awaitTrue(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
@@ -160,7 +160,7 @@ final class Receiver implements AutoCloseable {
   }
 
   /** The ids of the calls, in order, for assertion messages. */
-  static List<String> ids(List<Call> calls) {
+  public static List<String> ids(List<Call> calls) {
     List<String> ids = new ArrayList<>();
     calls.forEach(c -> ids.add(c.id() + "=" + c.status()));
     return ids;

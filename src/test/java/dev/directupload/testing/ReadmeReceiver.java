@@ -1,4 +1,4 @@
-package dev.directupload.events;
+package dev.directupload.testing;
 
 // The README's Java receiver, word for word from "import" to the end of verify: keep them equal.
 import java.nio.charset.StandardCharsets;
@@ -8,11 +8,11 @@ import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-final class ReadmeReceiver {
+public final class ReadmeReceiver {
   private ReadmeReceiver() {}
 
   /** True when the headers are a fresh (5 min) Standard Webhooks signature of the raw body. */
-  static boolean verify(String secret, String id, String timestamp, String signatures,
+  public static boolean verify(String secret, String id, String timestamp, String signatures,
       String body) throws Exception {
     long age = Instant.now().getEpochSecond() - Long.parseLong(timestamp);
     if (Math.abs(age) > 300) {

@@ -1,7 +1,9 @@
-package dev.directupload.events;
+package dev.directupload.testing;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,13 +20,15 @@ import java.util.concurrent.TimeUnit;
  * pinned in {@code src/test/node}), run with {@code node} to verify what the Java side signed: an
  * implementation that shares no code with ours.
  */
-final class StandardWebhooksJs {
-  static final Path DIR = Path.of("src", "test", "node");
+public final class StandardWebhooksJs {
+  /** Strings as they are: the bodies are passed on byte for byte. */
+  private static final Gson JSON = new GsonBuilder().disableHtmlEscaping().create();
+  public static final Path DIR = Path.of("src", "test", "node");
 
   private StandardWebhooksJs() {}
 
   /** Whether the library accepts every one of {@code calls} as signed with {@code secret}. */
-  static Result verify(String secret, List<Receiver.Call> calls) {
+  public static Result verify(String secret, List<Receiver.Call> calls) {
     if (!Files.isDirectory(DIR.resolve("node_modules").resolve("standardwebhooks"))) {
       fail("The Standard Webhooks library is not installed: run `npm ci` in src/test/node"
           + " (the project's test script does it before the suite)");
@@ -48,7 +52,7 @@ final class StandardWebhooksJs {
         return fail("Could not run `node` (Node.js must be installed for this test): " + e);
       }
       try (OutputStream in = node.getOutputStream()) {
-        in.write(EventJson.GSON.toJson(messages).getBytes(StandardCharsets.UTF_8));
+        in.write(JSON.toJson(messages).getBytes(StandardCharsets.UTF_8));
       }
       String output = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       if (!node.waitFor(60, TimeUnit.SECONDS)) {
@@ -65,5 +69,5 @@ final class StandardWebhooksJs {
   }
 
   /** Whether all verified, and the library's words for each. */
-  record Result(boolean verified, String output) {}
+  public record Result(boolean verified, String output) {}
 }
