@@ -615,7 +615,7 @@ public final class UploadService {
     }
     Optional<StoredObject> object = guard(() -> store.head(upload.key()));
     if (object.isEmpty()) {
-      registry.remove(id, tombstone(upload, clock.instant()));
+      forgetGone(upload);
       throw new ApiException(ErrorCode.NOT_FOUND, "The file " + id + " is no longer in storage.");
     }
     if (changedSinceVerified(upload, object.get())) {
@@ -625,7 +625,7 @@ public final class UploadService {
         store.delete(upload.key());
         return null;
       });
-      registry.remove(id, tombstone(upload, clock.instant()));
+      forgetGone(upload);
       changes.ifPresent(c -> c.write(ChangeRecords.Kind.DELETED, upload.key(), clock.instant()));
       throw new ApiException(ErrorCode.OBJECT_CHANGED, "The stored object of " + id
           + " was written again after it was verified, so it is not served as this file;"
@@ -633,6 +633,16 @@ public final class UploadService {
     }
     return guard(() -> store.presignGet(upload.key(), ContentDisposition.attachment(
         upload.filename()), upload.contentType(), settings.urlExpiry()));
+  }
+
+  /**
+   * Drops a listed file whose object is gone or was replaced: the application hears of it as
+   * of any deletion ({@code upload.deleted}), since the file it was told of no longer exists.
+   */
+  private void forgetGone(Upload upload) {
+    Changed changed = registry.remove(upload.id(), tombstone(upload, clock.instant()),
+        events.deleted(upload, clock.instant()));
+    events.announce(changed.recorded());
   }
 
   /** Another size, ETag or time than when it was verified: not the object that was checked. */

@@ -116,6 +116,31 @@ class WebhooksIT {
     Hooks.assertSigned(mine);
   }
 
+  @Test
+  void aFileWhoseObjectWentAwayBehindTheAppsBackIsAnnouncedDeleted() throws Exception {
+    String gone = Hooks.upload(app, "gone.txt", ApiClient.bytes("soon gone\n"), false)
+        .get("id").getAsString();
+    JsonObject changed = Hooks.upload(app, "changed.txt", ApiClient.bytes("first\n"), false);
+    String replaced = changed.get("id").getAsString();
+    try (var client = s3.client()) {
+      client.listObjectsV2(r -> r.bucket(BUCKET)).contents().stream()
+          .filter(o -> o.key().contains("/" + gone + "/"))
+          .forEach(o -> client.deleteObject(r -> r.bucket(BUCKET).key(o.key())));
+      // Written again by someone holding the bucket's keys: same key, other bytes.
+      client.putObject(r -> r.bucket(BUCKET).key(changed.get("key").getAsString())
+          .contentType("text/plain"), software.amazon.awssdk.core.sync.RequestBody.fromString(
+              "second, longer\n"));
+    }
+    assertEquals(404, app.get("api/files/" + gone + "/download").statusCode());
+    assertEquals(409, app.get("api/files/" + replaced + "/download").statusCode());
+    List<String> expected = List.of(eventId(gone, "deleted"), eventId(replaced, "deleted"));
+    Hooks.await("both files announced deleted", Duration.ofSeconds(30),
+        () -> receiver.acknowledged().stream().map(Receiver.Call::id).collect(Collectors.toSet())
+            .containsAll(expected), () -> Receiver.ids(receiver.calls));
+    assertEquals("upload.deleted",
+        body(onlyAcknowledged(receiver, eventId(gone, "deleted"))).get("type").getAsString());
+  }
+
   /** The file exactly as {@code api/files} lists it, plus owner, key and the checksum if any. */
   private static void assertCompletedData(JsonObject data, JsonObject listed, JsonObject presign,
       String checksum) {
