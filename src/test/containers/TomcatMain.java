@@ -10,7 +10,9 @@ import org.apache.catalina.startup.Tomcat;
  * against whichever Tomcat version is on that classpath: 10.1 and 11 from one file.
  *
  * <p>Arguments: war file, context path, base directory, port file, then context parameters as
- * {@code name=value}. When started, it writes its HTTP port to the port file.
+ * {@code name=value}. When started, it writes its HTTP port to the port file. With the system
+ * property {@code tomcat.context-xml}, naming (JNDI) is on and that file is the web app's
+ * {@code context.xml}, as {@code conf/Catalina/localhost/<app>.xml} would be in a Tomcat install.
  */
 public final class TomcatMain {
   public static void main(String[] args) throws Exception {
@@ -30,7 +32,14 @@ public final class TomcatMain {
     // Without Jasper, Tomcat's default web.xml (which names the JSP servlet) cannot be applied:
     // wire its default servlet and MIME types by hand instead.
     tomcat.setAddDefaultWebXmlToWebapp(false);
+    String contextXml = System.getProperty("tomcat.context-xml");
+    if (contextXml != null) {
+      tomcat.enableNaming();
+    }
     Context context = tomcat.addWebapp(contextPath, war.toString());
+    if (contextXml != null) {
+      context.setConfigFile(Path.of(contextXml).toUri().toURL());
+    }
     Tomcat.addServlet(context, "default", "org.apache.catalina.servlets.DefaultServlet");
     context.addServletMappingDecoded("/", "default");
     Tomcat.addDefaultMimeTypeMappings(context);

@@ -24,7 +24,7 @@ public final class BucketImports {
    *
    * @param afterKey the last key imported; the next listing starts after it
    * @param imported files added so far
-   * @param runner the instance that holds (or last held) it
+   * @param runner the instance that holds (or last held) it; empty once released
    * @param leaseUntil nobody else takes it over before
    */
   public record Progress(String source, Instant startedAt, Optional<Instant> finishedAt,
@@ -89,6 +89,23 @@ public final class BucketImports {
         Sql.setTime(ps, 3, now.plus(lease));
         ps.setString(4, source);
         ps.setString(5, runner);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /**
+   * Hands an unfinished import back at once, as an instance that stops does: the next instance
+   * resumes it without waiting for the lease to run out, and the runner's own late advances
+   * fail (the runner is cleared). False when {@code runner} did not hold it.
+   */
+  public boolean release(String source, String runner, Instant now) {
+    return sql.transaction("release an import", c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE bucket_imports SET runner = '',"
+          + " lease_until = ? WHERE source = ? AND runner = ? AND finished_at IS NULL")) {
+        Sql.setTime(ps, 1, now);
+        ps.setString(2, source);
+        ps.setString(3, runner);
         return ps.executeUpdate() == 1;
       }
     });

@@ -282,11 +282,11 @@ public final class Database implements AutoCloseable {
           + " migration(s) applied now)");
       next = Status.READY;
     } catch (SQLException e) {
-      next = Status.notReady(Sql.describe(e));
+      next = Status.notReady(Sql.describe(e) + settingToCheck(e));
     } catch (FlywayException e) {
       SQLException sql = sqlCause(e);
       next = Status.notReady("applying the schema migrations failed: "
-          + (sql != null && isConnectionFailure(sql) ? Sql.describe(sql)
+          + (sql != null && isConnectionFailure(sql) ? Sql.describe(sql) + settingToCheck(sql)
               : redact(firstLine(e.getMessage()))));
     } catch (RuntimeException e) {
       next = Status.notReady("connecting failed unexpectedly (" + e.getClass().getSimpleName()
@@ -334,6 +334,24 @@ public final class Database implements AutoCloseable {
         .jdbcProperties(Map.of("socketTimeout", "0", "tcpKeepAlive", "true",
             "ApplicationName", "direct-upload-migrations"))
         .load();
+  }
+
+  /**
+   * The setting an operator should look at for a connection that failed (the reason names no
+   * URL nor password, so it must say where to look): the login when it was refused, the URL
+   * when the server or the database was not found; the container's resource with a JNDI one.
+   */
+  private String settingToCheck(SQLException e) {
+    String state = Sql.root(e).getSQLState();
+    if (state == null || !(state.startsWith("08") || state.startsWith("28")
+        || "3D000".equals(state))) {
+      return "";
+    }
+    if (settings.isEmpty()) {
+      return "; check the DataSource that database-jndi names";
+    }
+    return state.startsWith("28") ? "; check database-user and database-password"
+        : "; check database-url";
   }
 
   private static SQLException sqlCause(Throwable e) {

@@ -106,12 +106,7 @@ final class Sql {
     if (e instanceof Database.NotReadyException) {
       return e.getMessage();
     }
-    SQLException root = e;
-    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
-      if (t instanceof SQLException s && s.getSQLState() != null) {
-        root = s;
-      }
-    }
+    SQLException root = root(e);
     String state = root.getSQLState();
     String reason = reason(state);
     if (e instanceof SQLTransientConnectionException && root == e) {
@@ -123,6 +118,17 @@ final class Sql {
       return "no connection within the pool's timeout; the last attempt: " + reason;
     }
     return reason;
+  }
+
+  /** The deepest of {@code e} and its causes that carries an SQLState ({@code e} if none). */
+  static SQLException root(SQLException e) {
+    SQLException root = e;
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (t instanceof SQLException s && s.getSQLState() != null) {
+        root = s;
+      }
+    }
+    return root;
   }
 
   private static String reason(String state) {

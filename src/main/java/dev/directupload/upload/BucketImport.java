@@ -3,6 +3,7 @@ package dev.directupload.upload;
 import dev.directupload.config.Settings;
 import dev.directupload.registry.BucketImports;
 import dev.directupload.registry.PostgresRegistry;
+import dev.directupload.registry.RegistryUnavailableException;
 import dev.directupload.registry.Upload;
 import dev.directupload.storage.ListedObject;
 import dev.directupload.storage.ObjectStore;
@@ -22,9 +23,11 @@ import java.util.concurrent.Executors;
  * it got to, so an import cut off (a restart, the store or the database down) resumes after the
  * last key it committed. One instance imports; the others wait for it to finish (its lease runs
  * out if it stops, and another takes over). Until it is done the registry says it does not know
- * every upload, so an unknown id is looked for in the bucket as without a database.
+ * every upload, so an unknown id is looked for in the bucket as without a database. An instance
+ * that stops while importing hands the import back ({@link #close}), so the instance that
+ * replaces it resumes at once rather than after the lease.
  */
-public final class BucketImport implements IndexSource {
+public final class BucketImport implements IndexSource, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(BucketImport.class.getName());
   /** Renewed with every batch; a stopped importer's work is taken over after it. */
   static final Duration LEASE = Duration.ofMinutes(2);
@@ -172,4 +175,22 @@ public final class BucketImport implements IndexSource {
   private void done() {
     registry.setKnowsEveryUpload(true);
     loading = false;
-  }}
+  }
+
+  /** Hands back the import this instance holds, if any: a restart then resumes it at once. */
+  @Override
+  public void close() {
+    if (!loading) {
+      return;
+    }
+    try {
+      if (imports.release(source, runner, clock.instant())) {
+        LOG.log(System.Logger.Level.INFO, "Stopped importing the bucket; the next instance to"
+            + " start resumes where this one got to");
+      }
+    } catch (RegistryUnavailableException e) {
+      LOG.log(System.Logger.Level.WARNING, "Could not hand back the bucket import ("
+          + e.getMessage() + "); another instance resumes it once its lease runs out");
+    }
+  }
+}

@@ -112,8 +112,9 @@ public final class AppListener implements ServletContextListener {
           WebhookDeliverer.Options.DEFAULTS.lease(), clock);
       webhooks = deliverer(settings, signer, new PostgresOutbox(dataSource), instance, clock)
           .map(this::open);
-      index = new BucketImport(settings, store, postgres, new BucketImports(dataSource),
-          instance, clock);
+      // Closed after the housekeeping that runs it (last opened, first closed).
+      index = open(new BucketImport(settings, store, postgres, new BucketImports(dataSource),
+          instance, clock));
       registry = postgres;
       databaseProblem = () -> database.status().problem();
     } else {

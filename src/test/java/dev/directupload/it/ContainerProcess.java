@@ -1,6 +1,7 @@
 package dev.directupload.it;
 
 import dev.directupload.local.LocalS3;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,24 @@ final class ContainerProcess implements AutoCloseable {
   /** Starts Tomcat with the WAR at /direct-upload and waits until it serves. */
   static ContainerProcess tomcat(String version, List<String> systemProperties,
       List<String> contextParameters) throws Exception {
-    Launch launch = launch(version, systemProperties, contextParameters);
+    return started(version, launch(version, systemProperties, contextParameters, null));
+  }
+
+  /**
+   * As {@link #tomcat}, with naming on, {@code contextXml} as the web app's {@code context.xml}
+   * (its {@code <Resource>} elements become JNDI resources) and the jars of
+   * {@code target/containers/<version>-lib} (a JDBC pool and driver) on Tomcat's class path, as
+   * in the {@code lib/} folder of a Tomcat install.
+   */
+  static ContainerProcess tomcatWithContextXml(String version, Path contextXml,
+      List<String> systemProperties, List<String> contextParameters) throws Exception {
+    List<String> properties = new ArrayList<>(systemProperties);
+    properties.add("-Dtomcat.context-xml=" + contextXml.toAbsolutePath());
+    return started(version, launch(version, properties, contextParameters,
+        TomcatIT.classPath(version + "-lib")));
+  }
+
+  private static ContainerProcess started(String version, Launch launch) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
     while (!Files.exists(launch.portFile)) {
       if (!launch.process.isAlive()) {
@@ -53,7 +71,7 @@ final class ContainerProcess implements AutoCloseable {
   /** Starts Tomcat expecting the deployment to fail; answers its exit code and log. */
   static Failure tomcatFailing(String version, List<String> systemProperties,
       List<String> contextParameters) throws Exception {
-    Launch launch = launch(version, systemProperties, contextParameters);
+    Launch launch = launch(version, systemProperties, contextParameters, null);
     if (!launch.process.waitFor(START_SECONDS, TimeUnit.SECONDS)) {
       launch.process.destroyForcibly();
       throw new AssertionError(version + " kept running although the deployment should fail:\n"
@@ -64,8 +82,9 @@ final class ContainerProcess implements AutoCloseable {
 
   private record Launch(Process process, Path portFile, Path log) {}
 
+  /** {@code extraClassPath}: more class path entries after Tomcat's, or null. */
   private static Launch launch(String version, List<String> systemProperties,
-      List<String> contextParameters) throws IOException {
+      List<String> contextParameters, String extraClassPath) throws IOException {
     Path work = Files.createTempDirectory(Path.of("target"), version + "-");
     Path portFile = work.resolve("port");
     Path log = Path.of("target", "containers", work.getFileName() + ".log");
@@ -75,7 +94,8 @@ final class ContainerProcess implements AutoCloseable {
     command.add("-Daws.disableEc2Metadata=true");
     command.addAll(systemProperties);
     command.add("-cp");
-    command.add(TomcatIT.classPath(version));
+    command.add(TomcatIT.classPath(version)
+        + (extraClassPath == null ? "" : File.pathSeparator + extraClassPath));
     command.add(Path.of("src", "test", "containers", "TomcatMain.java").toString());
     command.add(TomcatIT.war().toString());
     command.add("/direct-upload");

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on a loopback port, placed between the application and the store, that fails on
@@ -38,6 +39,10 @@ final class FaultProxy implements AutoCloseable {
   private final InetSocketAddress target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private volatile Mode mode = Mode.PASS;
+  /** What {@link #countRequests} counts; null: nothing. */
+  private volatile String countedLine;
+  private volatile int budget = Integer.MAX_VALUE;
+  private final AtomicInteger counted = new AtomicInteger();
 
   FaultProxy(URI target) throws IOException {
     this.target = new InetSocketAddress(target.getHost(), target.getPort());
@@ -57,6 +62,24 @@ final class FaultProxy implements AutoCloseable {
       closeQuietly(socket);
     }
     open.clear();
+  }
+
+  /**
+   * From now on, counts the requests passed on whose request line starts with
+   * {@code requestLine} (such as {@code "HEAD /bucket/uploads/"}; looked for in everything the
+   * client sends, so only for requests without bodies); the one past {@code budget} is not
+   * passed on, and then every connection is reset ({@link Mode#RESET}), as a store that goes
+   * away in the middle of a run.
+   */
+  void countRequests(String requestLine, int budget) {
+    this.budget = budget;
+    this.counted.set(0);
+    this.countedLine = requestLine;
+  }
+
+  /** How many of the requests {@link #countRequests} looks for came, the refused one included. */
+  int counted() {
+    return counted.get();
   }
 
   private void acceptLoop() {
@@ -100,8 +123,14 @@ final class FaultProxy implements AutoCloseable {
     try (Socket upstream = new Socket()) {
       upstream.connect(target, 5000);
       open.add(upstream);
-      Thread requests = new Thread(() -> copy(client, upstream, Integer.MAX_VALUE),
-          "fault-proxy-up");
+      String line = countedLine;
+      Thread requests = new Thread(() -> {
+        if (line == null) {
+          copy(client, upstream, Integer.MAX_VALUE);
+        } else {
+          forwardCounting(client, upstream, line);
+        }
+      }, "fault-proxy-up");
       requests.setDaemon(true);
       requests.start();
       copy(upstream, client, responseLimit);
@@ -120,6 +149,36 @@ final class FaultProxy implements AutoCloseable {
         out.write(buffer, 0, allowed);
         out.flush();
         sent += allowed;
+      }
+    } catch (IOException e) {
+      // one side closed
+    } finally {
+      closeQuietly(from);
+      closeQuietly(to);
+    }
+  }
+
+  /** As {@link #copy} of the requests, counting those that start with {@code line}. */
+  private void forwardCounting(Socket from, Socket to, String line) {
+    byte[] buffer = new byte[16 * 1024];
+    String carry = ""; // the end of the last read, which may hold the start of a request line
+    try {
+      InputStream in = from.getInputStream();
+      OutputStream out = to.getOutputStream();
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        String seen = carry + new String(buffer, 0, n, StandardCharsets.ISO_8859_1);
+        int requests = 0;
+        for (int at = seen.indexOf(line); at >= 0; at = seen.indexOf(line, at + 1)) {
+          requests++;
+        }
+        carry = seen.substring(Math.max(0, seen.length() - line.length() + 1));
+        if (requests > 0 && counted.addAndGet(requests) > budget) {
+          mode(Mode.RESET);
+          return;
+        }
+        out.write(buffer, 0, n);
+        out.flush();
       }
     } catch (IOException e) {
       // one side closed

@@ -112,6 +112,7 @@ class PostgresDatabaseIT {
       awaitProblem(db, p -> p.contains("refused the login"));
       String problem = db.status().problem().orElseThrow();
       assertFalse(problem.contains(wrong), problem);
+      assertTrue(problem.endsWith("; check database-user and database-password"), problem);
       RegistryUnavailableException e = assertThrows(RegistryUnavailableException.class,
           () -> registry(db).find("id00000000000000000001"));
       assertTrue(e.getMessage().contains("refused the login"), e.getMessage());
@@ -146,6 +147,8 @@ class PostgresDatabaseIT {
     Database db = start("jdbc:postgresql://127.0.0.1:" + port + "/x", server.password());
     try {
       awaitProblem(db, p -> p.contains("cannot reach the database"));
+      assertTrue(db.status().problem().orElseThrow().endsWith("; check database-url"),
+          () -> db.status().toString());
     } finally {
       db.close();
     }

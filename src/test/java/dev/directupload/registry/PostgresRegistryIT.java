@@ -364,4 +364,23 @@ class PostgresRegistryIT extends RegistryContract {
     assertEquals(Optional.empty(), here.claim(source, "a", T0.plusSeconds(999), LEASE),
         "a finished import is not run again");
   }
+
+  @Test
+  void anImportHandedBackByAStoppingInstanceIsResumedAtOnceAndItsLateAdvanceFails() {
+    registry();
+    BucketImports here = new BucketImports(database.dataSource());
+    BucketImports there = new BucketImports(secondInstance.dataSource());
+    String source = "bucket/handed-back/";
+    assertTrue(here.claim(source, "a", T0, LEASE).isPresent());
+    assertTrue(here.advance(source, "a", "uploads/k100", 100, T0.plusSeconds(1), LEASE));
+
+    assertTrue(here.release(source, "a", T0.plusSeconds(2)));
+    BucketImports.Progress resumed = there.claim(source, "b", T0.plusSeconds(3), LEASE)
+        .orElseThrow(() -> new AssertionError("b waits for a lease a gave up"));
+    assertEquals(Optional.of("uploads/k100"), resumed.afterKey());
+    assertFalse(here.advance(source, "a", "uploads/k200", 100, T0.plusSeconds(4), LEASE),
+        "a batch a was still writing when it stopped does not take the import back");
+    assertFalse(here.release(source, "a", T0.plusSeconds(5)), "a holds nothing to hand back");
+    assertEquals("b", here.progress(source).orElseThrow().runner());
+  }
 }
