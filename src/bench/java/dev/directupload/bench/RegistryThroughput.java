@@ -32,8 +32,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The two registries through HTTP, in one run (issue 12): the application twice in embedded
  * Jetty in this JVM, one with the in-memory registry and one with the PostgreSQL registry
- * (Debian's PostgreSQL from {@link TestPostgres}, {@code fsync} turned back on so that a commit
- * waits for the disk), both over one {@link BenchS3} on loopback with no delay (signatures not
+ * (Debian's PostgreSQL from {@link TestPostgres}: {@code fsync} off, {@code synchronous_commit}
+ * on, so a commit waits for the write to the operating system but not for the disk; the run
+ * prints what is in force), both over one {@link BenchS3} on loopback with no delay (signatures not
  * checked), each under its own key prefix.
  * <ol>
  *   <li><b>Upload cycles</b>: {@code -Dthreads} client threads each repeat POST api/uploads (a
@@ -68,7 +69,7 @@ public final class RegistryThroughput {
 
   /** What one round of cycles did. */
   private record Round(String registry, long cycles, double seconds, double presignMs,
-      double putMs, double completeMs, String load) {
+      double putMs, double completeMs, String storeRequestsPerCycle, String load) {
     double perSecond() {
       return cycles / seconds;
     }
@@ -84,16 +85,24 @@ public final class RegistryThroughput {
     System.setProperty("aws.secretAccessKey", "bench");
 
     TestPostgres postgres = TestPostgres.shared();
-    postgres.admin("ALTER SYSTEM SET fsync = on");
-    postgres.admin("ALTER SYSTEM SET full_page_writes = on");
-    postgres.admin("SELECT pg_reload_conf()");
     String database = postgres.createDatabase("registries");
+    // TestPostgres starts the server with -c fsync=off, which ALTER SYSTEM cannot override (a
+    // command-line setting wins over postgresql.auto.conf): say what is in force.
+    String durability;
+    try (Connection c = DriverManager.getConnection(postgres.url(database), postgres.user(),
+        postgres.password()); Statement s = c.createStatement();
+        ResultSet r = s.executeQuery("SELECT current_setting('fsync'),"
+            + " current_setting('synchronous_commit'), version()")) {
+      r.next();
+      durability = "fsync " + r.getString(1) + ", synchronous_commit " + r.getString(2) + ", "
+          + r.getString(3).split(" on ")[0];
+    }
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(5))
         .executor(Executors.newFixedThreadPool(4, daemons("bench-http"))).build();
     System.out.printf(Locale.ROOT, "registries through HTTP: %d client threads, %d rounds of"
-        + " %d s each after 1 warm-up round, %d-byte files, PostgreSQL %s (fsync on); %d CPUs,"
-        + " load %s%n", threads, rounds, seconds, FILE_SIZE, postgres.url(database),
+        + " %d s each after 1 warm-up round, %d-byte files, PostgreSQL %s (%s); %d CPUs,"
+        + " load %s%n", threads, rounds, seconds, FILE_SIZE, postgres.url(database), durability,
         Runtime.getRuntime().availableProcessors(), RestartCost.load());
 
     try (BenchS3 s3 = BenchS3.start()) {
@@ -121,11 +130,13 @@ public final class RegistryThroughput {
           List<String> order = round % 2 == 0 ? List.of("memory", "postgresql")
               : List.of("postgresql", "memory");
           for (String name : order) {
-            Round r = cycles(name, apps.get(name).url(), http, threads, seconds);
+            Round r = cycles(name, apps.get(name).url(), http, threads, seconds, s3);
             System.out.printf(Locale.ROOT, "%s %-10s %,7.0f cycles/s (%,d in %.1f s);"
-                + " mean per step: presign %.2f ms, PUT %.2f ms, complete %.2f ms; load %s%n",
+                + " mean per step: presign %.2f ms, PUT %.2f ms, complete %.2f ms; store"
+                + " requests per cycle %s; load %s%n",
                 round == 0 ? "warm-up " : "round " + round, name, r.perSecond(), r.cycles(),
-                r.seconds(), r.presignMs(), r.putMs(), r.completeMs(), r.load());
+                r.seconds(), r.presignMs(), r.putMs(), r.completeMs(),
+                r.storeRequestsPerCycle(), r.load());
             if (round > 0) {
               all.add(r);
             }
@@ -133,15 +144,17 @@ public final class RegistryThroughput {
         }
         System.out.printf(Locale.ROOT, "%nupload cycles (POST api/uploads + PUT + complete),"
             + " %d client threads, median of %d rounds (min-max)%n", threads, rounds);
-        System.out.println("| registry | cycles/s | presign ms | PUT ms | complete ms |");
-        System.out.println("|---|---:|---:|---:|---:|");
+        System.out.println("| registry | cycles/s | presign ms | PUT ms | complete ms |"
+            + " store requests per cycle (last round) |");
+        System.out.println("|---|---:|---:|---:|---:|---|");
         for (String name : apps.keySet()) {
           List<Round> mine = all.stream().filter(r -> r.registry().equals(name)).toList();
-          System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s |%n", name,
+          System.out.printf(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", name,
               summary(mine.stream().mapToDouble(Round::perSecond).toArray(), "%,.0f"),
               summary(mine.stream().mapToDouble(Round::presignMs).toArray(), "%.2f"),
               summary(mine.stream().mapToDouble(Round::putMs).toArray(), "%.2f"),
-              summary(mine.stream().mapToDouble(Round::completeMs).toArray(), "%.2f"));
+              summary(mine.stream().mapToDouble(Round::completeMs).toArray(), "%.2f"),
+              mine.get(mine.size() - 1).storeRequestsPerCycle());
         }
         memory.close();
         memory = null;
@@ -171,7 +184,8 @@ public final class RegistryThroughput {
 
   /** {@code threads} clients repeating the upload cycle for {@code seconds}. */
   private static Round cycles(String registry, String url, HttpClient http, int threads,
-      int seconds) throws Exception {
+      int seconds, BenchS3 s3) throws Exception {
+    s3.resetCounts();
     ExecutorService pool = Executors.newFixedThreadPool(threads, daemons("bench-client"));
     AtomicLong cycles = new AtomicLong();
     AtomicLong presign = new AtomicLong();
@@ -217,8 +231,17 @@ public final class RegistryThroughput {
     pool.shutdown();
     double took = (System.nanoTime() - started) / 1e9;
     long n = Math.max(1, cycles.get());
+    // The client's PUT is one of them; the rest are the app's (HEAD, GET of the first bytes,
+    // GET ?acl, and with the in-memory registry the change record for other instances).
+    StringBuilder perCycle = new StringBuilder();
+    s3.counts().forEach((op, count) -> {
+      if (count > 0) {
+        perCycle.append(perCycle.length() == 0 ? "" : ", ").append(op).append(' ')
+            .append(String.format(Locale.ROOT, "%.2f", count / (double) n));
+      }
+    });
     return new Round(registry, cycles.get(), took, presign.get() / 1e6 / n, put.get() / 1e6 / n,
-        complete.get() / 1e6 / n, RestartCost.load());
+        complete.get() / 1e6 / n, perCycle.toString(), RestartCost.load());
   }
 
   private static String send(HttpClient http, HttpRequest.Builder request, int expected)
