@@ -82,7 +82,7 @@ public final class RefreshCost {
           s3.putObject(r -> r.bucket("refresh").key(presigned.upload().key())
               .contentType("text/plain").metadata(Map.of(
                   "upload-id", presigned.upload().id(),
-                  "filename", "c" + presigned.upload().id() + ".txt",
+                  "filename", presigned.upload().filename(),
                   "owner", "anonymous")), RequestBody.fromString("x"));
           elsewhere.complete(Caller.anonymous("127.0.0.1"), presigned.upload().id());
           completed.add(presigned.upload().id());
