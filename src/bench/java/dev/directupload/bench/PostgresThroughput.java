@@ -67,7 +67,7 @@ public final class PostgresThroughput {
       run("presign (addPending)", threads, uploads, i -> registry.addPending(
           upload(i, owners), limits, T0));
       run("complete (markCompleted + 1 event)", threads, uploads, i -> registry.markCompleted(
-          id(i), T0.plusMillis(i), Optional.of("\"e\""), List.of(Event.create(
+          id(i), T0.plusMillis(i), Optional.of("\"e\""), 1, List.of(Event.create(
               Event.UPLOAD_COMPLETED, id(i), Map.of("size", 1), T0))));
       run("first page of 50 (page)", threads, uploads, i -> registry.page(
           "user" + ThreadLocalRandom.current().nextInt(owners), 50, Optional.empty()));

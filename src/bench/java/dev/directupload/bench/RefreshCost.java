@@ -4,6 +4,7 @@ import dev.directupload.config.Settings;
 import dev.directupload.local.LocalS3;
 import dev.directupload.registry.MemoryRegistry;
 import dev.directupload.storage.S3ObjectStore;
+import dev.directupload.upload.BucketIndex;
 import dev.directupload.upload.Caller;
 import dev.directupload.upload.UploadRequest;
 import dev.directupload.upload.UploadService;
@@ -36,7 +37,8 @@ public final class RefreshCost {
         S3Client s3 = store.client()) {
       Settings settings = Settings.load(Map.of(
           "bucket", "refresh", "endpoint", store.endpoint().toString(),
-          "region", LocalS3.REGION, "path-style", "true", "max-pending", "1000000")::get);
+          "region", LocalS3.REGION, "path-style", "true", "max-pending", "1000000",
+          "checkpoint-interval", "PT0S")::get);
       var credentials = StaticCredentialsProvider.create(
           AwsBasicCredentials.create(LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY));
       long start = System.nanoTime();
@@ -50,13 +52,16 @@ public final class RefreshCost {
           (System.nanoTime() - start) / 1e9);
 
       try (S3ObjectStore objects = S3ObjectStore.create(settings, credentials)) {
-        UploadService here = new UploadService(settings, objects, new MemoryRegistry(),
-            Clock.systemUTC());
+        // The index as a start reads it; with no checkpoint in the bucket, every object is read.
+        MemoryRegistry registry = new MemoryRegistry();
+        BucketIndex index = new BucketIndex(settings, objects, registry, Clock.systemUTC());
+        UploadService here = new UploadService(settings, objects, registry, Clock.systemUTC(),
+            index);
         UploadService elsewhere = new UploadService(settings, objects,
             new MemoryRegistry(), Clock.systemUTC());
         start = System.nanoTime();
-        here.rebuildIndex();
-        System.out.printf("full rebuild (list + HeadObject each): %.0f ms%n",
+        index.load();
+        System.out.printf("full rebuild (list + HeadObject each, no checkpoint): %.0f ms%n",
             (System.nanoTime() - start) / 1e6);
 
         here.refreshIndex(); // warm-up
@@ -77,7 +82,7 @@ public final class RefreshCost {
           s3.putObject(r -> r.bucket("refresh").key(presigned.upload().key())
               .contentType("text/plain").metadata(Map.of(
                   "upload-id", presigned.upload().id(),
-                  "filename", "c" + presigned.upload().id() + ".txt",
+                  "filename", presigned.upload().filename(),
                   "owner", "anonymous")), RequestBody.fromString("x"));
           elsewhere.complete(Caller.anonymous("127.0.0.1"), presigned.upload().id());
           completed.add(presigned.upload().id());

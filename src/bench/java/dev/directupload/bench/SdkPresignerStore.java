@@ -1,10 +1,13 @@
 package dev.directupload.bench;
 
+import dev.directupload.storage.ListedObject;
 import dev.directupload.storage.MultipartSpec;
 import dev.directupload.storage.ObjectStore;
 import dev.directupload.storage.OpenMultipart;
 import dev.directupload.storage.PartSpec;
+import dev.directupload.storage.PostSpec;
 import dev.directupload.storage.PreflightAnswer;
+import dev.directupload.storage.PresignedPost;
 import dev.directupload.storage.PresignedPut;
 import dev.directupload.storage.PutSpec;
 import dev.directupload.storage.StoredObject;
@@ -60,6 +63,11 @@ final class SdkPresignerStore implements ObjectStore {
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  @Override
+  public PresignedPost presignPost(PostSpec spec) {
+    throw new UnsupportedOperationException();
   }
 
   @Override
@@ -146,6 +154,12 @@ final class SdkPresignerStore implements ObjectStore {
 
   @Override
   public void forEachKey(String prefix, String startAfter, Consumer<String> sink) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void forEachListed(String prefix, String startAfter, String lastKey,
+      Consumer<ListedObject> sink) {
     throw new UnsupportedOperationException();
   }
 
