@@ -40,7 +40,7 @@ echo "Starting the app on $BASE (log: $APP_LOG) ..."
 # mvn execs java, so $! is the application's JVM.
 MAVEN_OPTS="${MAVEN_OPTS:--Xms2g -Xmx2g}" PORT="$PORT" DATA_DIR="$WORK/data" \
   mvn -q test-compile exec:java \
-  -Ddirect-upload.rate-limit=0 -Ddirect-upload.max-pending=50000000 >"$APP_LOG" 2>&1 &
+  -Ddirect-upload.rate-limit=0 -Ddirect-upload.max-pending=50000000 -Ddirect-upload.max-pending-per-user=50000000 >"$APP_LOG" 2>&1 &
 APP_PID=$!
 
 deadline=$((SECONDS + 180))

@@ -689,7 +689,7 @@ public final class UploadService {
    * What is wrong with the store, if anything, as found at most {@link #HEALTH_CACHE} ago:
    * probes and pages may ask every second, the store is asked a few times a minute at most.
    */
-  private Optional<String> storeProblem() {
+  public Optional<String> storeProblem() {
     Instant now = clock.instant();
     StoreCheck last = lastStoreCheck;
     if (last != null && now.isBefore(last.at().plus(HEALTH_CACHE))) {

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 abstract class ApiServlet extends HttpServlet {
   private static final long serialVersionUID = 1L;
   private static final System.Logger LOG = System.getLogger(ApiServlet.class.getName());
+  private static final LogThrottle DATABASE_WARNINGS = new LogThrottle(Duration.ofSeconds(30));
 
   /** Handles one request; {@code path} is the part after the servlet's mapping, split on '/'. */
   abstract void handle(String method, List<String> path, HttpServletRequest req,
@@ -56,9 +57,12 @@ abstract class ApiServlet extends HttpServlet {
         writeError(resp, e);
       }
     } catch (RegistryUnavailableException e) {
-      // The database is down or not ready: the client may try again; the log has the cause.
-      LOG.log(System.Logger.Level.WARNING, "Database unavailable in " + req.getMethod() + " "
-          + req.getRequestURI() + ": " + e.getMessage(), e.getCause());
+      // The database is down or not ready: the client may try again. Every request would say
+      // so while it lasts: one warning with the cause every so often, the rest at DEBUG.
+      boolean loud = DATABASE_WARNINGS.due();
+      LOG.log(loud ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG,
+          "Database unavailable in " + req.getMethod() + " " + req.getRequestURI() + ": "
+              + e.getMessage(), loud ? e.getCause() : null);
       if (!resp.isCommitted()) {
         writeError(resp, new ApiException(ErrorCode.DATABASE_UNAVAILABLE,
             "The database is not available right now; try again shortly."));

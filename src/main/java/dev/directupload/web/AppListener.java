@@ -149,9 +149,8 @@ public final class AppListener implements ServletContextListener {
     // Ready when the database (if any) is, the index is read in, and the store answered the
     // service's last look (kept for a few seconds, so probes cost no call to the store).
     Supplier<Optional<String>> database = databaseProblem;
-    String probeOrigin = settings.publicOrigin().orElse("http://localhost");
     Readiness readiness = new Readiness(database, service::isIndexComplete,
-        () -> service.health(probeOrigin).problem());
+        service::storeProblem);
 
     // Every filter in front of the API supports async: request bodies are read without
     // holding a thread (see ApiServlet#withJsonBody).

@@ -28,12 +28,16 @@ final class Housekeeping implements AutoCloseable {
   static final long CHECKPOINT_LOOK_SECONDS = 300;
   static final Duration FIRST_RETRY = Duration.ofSeconds(5);
   static final Duration LAST_RETRY = Duration.ofSeconds(60);
+  /** How often a load waiting for the database looks again: a start's migrations take moments. */
+  static final Duration DATABASE_LOOK = Duration.ofMillis(500);
 
   private final UploadService service;
   /** Told after each look at other instances' changes that succeeded (for metrics). */
   private final Runnable refreshed;
   /** Only the housekeeping thread reads and writes it. */
   private boolean refreshFailing;
+  /** Only the loader thread reads and writes it. */
+  private boolean waitingForDatabase;
   private final ScheduledExecutorService scheduler =
       Executors.newSingleThreadScheduledExecutor(daemon("direct-upload-housekeeping"));
   private final ScheduledExecutorService loader =
@@ -70,7 +74,15 @@ final class Housekeeping implements AutoCloseable {
   private void load(IndexSource i, Duration pause) {
     try {
       i.load();
-    } catch (StorageException | RegistryUnavailableException | IllegalStateException e) {
+      waitingForDatabase = false;
+    } catch (RegistryUnavailableException e) {
+      // The database is still connecting or migrating after a start (or is down): nothing is
+      // wrong with the bucket. Look again soon, and say so once rather than at every look.
+      LOG.log(waitingForDatabase ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+          "The index waits for the database: " + e.getMessage());
+      waitingForDatabase = true;
+      loader.schedule(() -> load(i, pause), DATABASE_LOOK.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (StorageException | IllegalStateException e) {
       LOG.log(System.Logger.Level.WARNING, "Could not read the index from the bucket ("
           + e.getMessage() + "); trying again in " + pause.toSeconds() + " s", e.getCause());
       Duration next = pause.multipliedBy(2).compareTo(LAST_RETRY) > 0 ? LAST_RETRY
