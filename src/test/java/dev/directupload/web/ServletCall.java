@@ -9,13 +9,11 @@ import static org.mockito.Mockito.when;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.directupload.testing.WholeBody;
 import jakarta.servlet.AsyncContext;
-import jakarta.servlet.ReadListener;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -51,40 +49,8 @@ final class ServletCall {
       }
     }
     when(req.getParameter(anyString())).thenAnswer(i -> params.get(i.getArgument(0, String.class)));
-    ByteArrayInputStream in = new ByteArrayInputStream(requestBody == null ? new byte[0]
-        : requestBody);
-    when(req.getInputStream()).thenReturn(new ServletInputStream() {
-      @Override
-      public int read() {
-        return in.read();
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        return in.read(b, off, len);
-      }
-
-      @Override
-      public boolean isFinished() {
-        return in.available() == 0;
-      }
-
-      @Override
-      public boolean isReady() {
-        return true;
-      }
-
-      /** All of the body is there at once: the listener reads it and is told it is done. */
-      @Override
-      public void setReadListener(ReadListener listener) {
-        try {
-          listener.onDataAvailable();
-          listener.onAllDataRead();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }
-    });
+    when(req.getInputStream()).thenReturn(new WholeBody(requestBody == null ? new byte[0]
+        : requestBody));
     when(req.startAsync()).thenReturn(mock(AsyncContext.class));
 
     HttpServletResponse resp = mock(HttpServletResponse.class);
